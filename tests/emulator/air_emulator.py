@@ -8,6 +8,7 @@ SIGTERM, then exits 0. docs/emulator.md describes the options, the admin API und
 """
 
 import argparse
+import contextlib
 import hmac
 import json
 import os
@@ -21,12 +22,13 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# The sibling modules are imported by name so the file runs as a plain script.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import emulator_admin as admin  # noqa: E402
-import emulator_api as api  # noqa: E402
-from emulator_data import load_named  # noqa: E402
-from emulator_store import DatasetError, Store  # noqa: E402
+import emulator_admin as admin
+import emulator_api as api
+from emulator_data import load_named
+from emulator_store import DatasetError, Store
 
 MAX_BODY = 1024 * 1024
 _HOST_HEADER = re.compile(r"^[A-Za-z0-9.\-]+(:\d+)?$|^\[[0-9A-Fa-f:.]+\](:\d+)?$")
@@ -88,7 +90,7 @@ class Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 120  # idle keep-alive connections give their thread back eventually
 
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         # The request log is written by Emulator.log; the default one would go to stderr.
         pass
 
@@ -174,10 +176,8 @@ class Handler(BaseHTTPRequestHandler):
             emu.counters.status("dropped")
             emu.log(self.command, self.path.split("?")[0], "dropped")
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         headers = []
         if "retry_after" in fault:

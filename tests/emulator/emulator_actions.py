@@ -141,10 +141,16 @@ def simulation_action(store, settings, sim_id, action, body):
                 name = "Checkpoint " + created[:19].replace("T", " ")
                 db.execute(
                     "INSERT INTO checkpoints VALUES (?,?,?,0,?,?,'PENDING',?,?,?,?,?)",
-                    (str(uuid.uuid4()), name, name.lower(), run_id, sim_id)
-                    + _stamped(created)
-                    + _stamped(created)
-                    + (complete_at,),
+                    (
+                        str(uuid.uuid4()),
+                        name,
+                        name.lower(),
+                        run_id,
+                        sim_id,
+                        *_stamped(created),
+                        *_stamped(created),
+                        complete_at,
+                    ),
                 )
             _transition(db, sim_id, rule[2], "INACTIVE", settings)
             return rule[1]

@@ -383,7 +383,7 @@ def match(path):
 
 def handle(request, emu):
     """(status, body or None) for one API request; raises nothing for bad input."""
-    template, handlers, raw_id = match(request.path)
+    _template, handlers, raw_id = match(request.path)
     if handlers is None:
         return 404, NOT_FOUND
     handler = handlers.get(request.method)

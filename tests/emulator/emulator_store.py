@@ -99,7 +99,7 @@ def checkpoint_json(row):
 
 def run_json(row):
     keys = ("id", "name", "simulation", "started_from", "started_at", "ended_at", "created")
-    result = dict(zip(keys, row[:7]))
+    result = dict(zip(keys, row[:7], strict=True))
     result["modified"] = row[7]
     return result
 
@@ -384,9 +384,17 @@ def _validate(dataset):
         modified = _stamp(item, "modified", where, created[0])
         label = name(item, where, "Checkpoint " + from_micros(created[1]).strftime("%F %T"))
         checkpoints.append(
-            (checkpoint_id, label, label.lower(), int(favorite), run_id, run_sims[run_id], state)
-            + created
-            + modified
+            (
+                checkpoint_id,
+                label,
+                label.lower(),
+                int(favorite),
+                run_id,
+                run_sims[run_id],
+                state,
+                *created,
+                *modified,
+            )
         )
     for kind, rows in (("simulations", sims), ("runs", runs), ("checkpoints", checkpoints)):
         if len({row[0] for row in rows}) != len(rows):

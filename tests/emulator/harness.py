@@ -93,7 +93,7 @@ class EmulatorProcess:
     # -- process ----------------------------------------------------------------------
 
     def start(self):
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         # The token goes on the command line of a local child process only; it is not logged.
         self.process = subprocess.Popen(
             [*self.args, "--token", self.token],
