@@ -1,0 +1,206 @@
+# Copyright: nvair.air contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Filters that expose the retention and cleanup planners to the roles.
+
+The selection itself lives in ``module_utils/retention.py``; this file only converts Jinja
+inputs, turns planner errors into filter errors, and renders plans as text.
+Documentation: the ``retention_plan.yml``, ``cleanup_plan.yml``, ``plan_summary.yml`` and
+``plan_markdown.yml`` files next to this one.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.nvair.air.plugins.module_utils.retention import (
+    RetentionError,
+    plan_cleanup,
+    plan_retention,
+)
+
+
+def _flag(value, option):
+    # -e on the command line hands booleans over as text, so "true" and "no" are accepted here.
+    try:
+        return boolean(value, strict=True)
+    except TypeError:
+        raise AnsibleFilterError(f"{option} must be true or false, got {value!r}") from None
+
+
+def _none_if_empty(value):
+    return None if value in (None, "", []) else value
+
+
+def retention_plan(
+    checkpoints,
+    keep,
+    favorites_count_toward_keep=False,
+    min_age=None,
+    now=None,
+    simulations=None,
+):
+    try:
+        return plan_retention(
+            checkpoints,
+            keep,
+            favorites_count_toward_keep=_flag(
+                favorites_count_toward_keep, "favorites_count_toward_keep"
+            ),
+            min_age=_none_if_empty(min_age),
+            now=_none_if_empty(now),
+            simulations=_none_if_empty(simulations),
+        )
+    except RetentionError as err:
+        raise AnsibleFilterError(f"retention_plan: {err}") from None
+
+
+def cleanup_plan(
+    checkpoints,
+    name_pattern=None,
+    older_than=None,
+    runs=None,
+    simulations=None,
+    states=None,
+    include_favorites=False,
+    now=None,
+):
+    try:
+        return plan_cleanup(
+            checkpoints,
+            name_pattern=_none_if_empty(name_pattern),
+            older_than=_none_if_empty(older_than),
+            runs=_none_if_empty(runs),
+            simulations=_none_if_empty(simulations),
+            states=_none_if_empty(states) or ("COMPLETE",),
+            include_favorites=_flag(include_favorites, "include_favorites"),
+            now=_none_if_empty(now),
+        )
+    except RetentionError as err:
+        raise AnsibleFilterError(f"cleanup_plan: {err}") from None
+
+
+def _check_plan(plan, name):
+    if not isinstance(plan, dict) or plan.get("kind") not in ("retention", "cleanup"):
+        raise AnsibleFilterError(
+            f"{name} expects a plan from nvair.air.retention_plan or nvair.air.cleanup_plan"
+        )
+
+
+def _simulation_line(plan, entry) -> str:
+    sim = entry["simulation"] or "(no simulation)"
+    kept = entry["kept"]
+    favorites = sum(1 for k in kept if k["favorite"])
+    if plan["kind"] == "retention":
+        young = entry["protected_by_min_age"]
+        reasons = [f"{len(kept) - favorites - young} newest", f"{favorites} favorite"]
+        if young:
+            reasons.append(f"{young} younger than min_age")
+        line = f"{sim}: keep {len(kept)} ({', '.join(reasons)}), delete {len(entry['deleted'])}"
+        if entry["ignored"]:
+            other = entry["ignored"] - entry["pending"] - entry["already_deleted"]
+            parts = [f"{entry['pending']} PENDING", f"{entry['already_deleted']} DELETED"]
+            if other:
+                parts.append(f"{other} other state")
+            line += f", ignored {entry['ignored']} ({', '.join(parts)})"
+        return line
+    line = f"{sim}: matched {entry['matched']}, delete {len(entry['deleted'])}"
+    if kept:
+        line += f", keep {len(kept)} favorite"
+    if entry["skipped"]:
+        line += f", skipped {len(entry['skipped'])} (not COMPLETE)"
+    return line
+
+
+def _header(plan) -> str:
+    policy, totals = plan["policy"], plan["totals"]
+    if plan["kind"] == "retention":
+        rule = f"keep the newest {policy['keep']} per simulation"
+        rule += (
+            ", favorites count toward it"
+            if policy["favorites_count_toward_keep"]
+            else ", plus every favorite"
+        )
+        if policy["min_age"]:
+            rule += f", nothing younger than {policy['min_age']}"
+    else:
+        rule = "delete matches of " + ", ".join(
+            f"{key}={policy[key]}"
+            for key in ("name_pattern", "older_than", "runs", "simulations", "states")
+            if policy[key]
+        )
+        if policy["include_favorites"]:
+            rule += ", favorites included"
+    return (
+        f"{plan['kind']} at {policy['now']}: {rule}. {totals['simulations']} simulation(s), "
+        f"{totals['checkpoints']} checkpoint(s), keep {totals['kept']}, "
+        f"delete {totals['delete']}"
+    )
+
+
+def plan_summary(plan, detail=False):
+    _check_plan(plan, "plan_summary")
+    lines = [_header(plan)]
+    for entry in plan["simulations"]:
+        lines.append(_simulation_line(plan, entry))
+        if _flag(detail, "detail"):
+            for item in entry["kept"]:
+                lines.append(
+                    f"  keep   {item['id']} {item['name']!r} {item['created']}: {item['reason']}"
+                )
+            for item in entry["deleted"]:
+                lines.append(
+                    f"  delete {item['id']} {item['name']!r} {item['created']}: {item['reason']}"
+                )
+            for item in entry.get("skipped", ()):
+                lines.append(f"  skip   {item['id']} {item['name']!r}: {item['reason']}")
+    if plan.get("unresolved"):
+        lines.append(
+            f"left alone: {len(plan['unresolved'])} checkpoint(s) whose run has no known simulation"
+        )
+    return lines
+
+
+def _cell(value) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def plan_markdown(plan, outcome=None):
+    _check_plan(plan, "plan_markdown")
+    out = [f"# Checkpoint {plan['kind']} report", "", _header(plan), "", "## Per simulation", ""]
+    out.append("| simulation | kept | deleted | ignored or skipped |")
+    out.append("|---|---:|---:|---:|")
+    for entry in plan["simulations"]:
+        other = entry.get("ignored", len(entry.get("skipped", ())))
+        out.append(
+            f"| {_cell(entry['simulation'] or '(none)')} | {len(entry['kept'])} "
+            f"| {len(entry['deleted'])} | {other} |"
+        )
+    out += ["", "## Totals", ""]
+    out += [f"- {key}: {value}" for key, value in plan["totals"].items()]
+    if plan["delete"]:
+        out += ["", "## Deleted", "", "| simulation | checkpoint | name | created | why |"]
+        out.append("|---|---|---|---|---|")
+        for item in plan["delete"]:
+            out.append(
+                "| "
+                + " | ".join(
+                    _cell(item[key]) for key in ("simulation", "id", "name", "created", "reason")
+                )
+                + " |"
+            )
+    if isinstance(outcome, dict) and outcome:
+        out += ["", "## Outcome", ""]
+        out += [f"- {key}: {_cell(value)}" for key, value in sorted(outcome.items())]
+    return "\n".join(out) + "\n"
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "retention_plan": retention_plan,
+            "cleanup_plan": cleanup_plan,
+            "plan_summary": plan_summary,
+            "plan_markdown": plan_markdown,
+        }

@@ -1,0 +1,122 @@
+# Copyright: nvair.air contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The filters the roles call: input conversion, error wrapping and the rendered plan."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.nvair.air.plugins.filter.retention import FilterModule
+
+FILTERS = FilterModule().filters()
+NOW = "2026-03-20T12:00:00Z"
+
+
+def checkpoint(cid, created, *, sim="sim-a", state="COMPLETE", favorite=False, name=None):
+    return {
+        "id": cid,
+        "name": name or f"cp {cid}",
+        "favorite": favorite,
+        "run": "run-1",
+        "state": state,
+        "created": created,
+        "modified": created,
+        "simulation": sim,
+    }
+
+
+CHECKPOINTS = [
+    checkpoint("a1", "2026-03-01T00:00:00Z"),
+    checkpoint("a2", "2026-03-02T00:00:00Z", favorite=True),
+    checkpoint("a3", "2026-03-03T00:00:00Z"),
+    checkpoint("a4", "2026-03-04T00:00:00Z"),
+    checkpoint("a5", "2026-03-05T00:00:00Z", state="PENDING"),
+    checkpoint("b1", "2026-03-01T00:00:00Z", sim="sim-b", name="nightly|1"),
+    checkpoint("b2", "2026-03-02T00:00:00Z", sim="sim-b", state="DELETED"),
+]
+
+
+def test_the_collection_exposes_four_filters():
+    assert sorted(FILTERS) == ["cleanup_plan", "plan_markdown", "plan_summary", "retention_plan"]
+
+
+def test_retention_plan_accepts_command_line_text():
+    # -e checkpoint_retention_keep=1 and -e ..._favorites_count=yes arrive as strings.
+    plan = FILTERS["retention_plan"](CHECKPOINTS, "1", "yes", "", NOW, "")
+    assert plan["policy"]["keep"] == 1
+    assert plan["policy"]["favorites_count_toward_keep"] is True
+    assert [item["id"] for item in plan["delete"]] == ["a4", "a3", "a1"]
+
+
+def test_retention_plan_refuses_a_boolean_keep_as_a_filter_error():
+    with pytest.raises(AnsibleFilterError, match="retention_plan: keep must be a whole number"):
+        FILTERS["retention_plan"](CHECKPOINTS, True, now=NOW)
+
+
+def test_flags_must_be_booleans():
+    with pytest.raises(
+        AnsibleFilterError, match="favorites_count_toward_keep must be true or false"
+    ):
+        FILTERS["retention_plan"](CHECKPOINTS, 1, favorites_count_toward_keep="maybe", now=NOW)
+    with pytest.raises(AnsibleFilterError, match="include_favorites must be true or false"):
+        FILTERS["cleanup_plan"](CHECKPOINTS, name_pattern="*", include_favorites="2", now=NOW)
+
+
+def test_cleanup_plan_defaults_to_complete_and_wraps_errors():
+    plan = FILTERS["cleanup_plan"](CHECKPOINTS, name_pattern="cp *", now=NOW)
+    assert plan["policy"]["states"] == ["COMPLETE"]
+    assert [item["id"] for item in plan["delete"]] == ["a4", "a3", "a1"]
+    with pytest.raises(AnsibleFilterError, match="cleanup_plan: cleanup needs at least one"):
+        FILTERS["cleanup_plan"](CHECKPOINTS, name_pattern="", runs=[], now=NOW)
+
+
+def test_plan_summary_has_one_line_per_simulation():
+    plan = FILTERS["retention_plan"](CHECKPOINTS, 1, now=NOW)
+    assert FILTERS["plan_summary"](plan) == [
+        "retention at 2026-03-20T12:00:00.000000Z: keep the newest 1 per simulation, plus every "
+        "favorite. 2 simulation(s), 7 checkpoint(s), keep 3, delete 2",
+        "sim-a: keep 2 (1 newest, 1 favorite), delete 2, ignored 1 (1 PENDING, 0 DELETED)",
+        "sim-b: keep 1 (1 newest, 0 favorite), delete 0, ignored 1 (0 PENDING, 1 DELETED)",
+    ]
+
+
+def test_plan_summary_detail_says_why_for_every_checkpoint():
+    plan = FILTERS["retention_plan"](CHECKPOINTS, 1, min_age="18d", now=NOW)
+    lines = FILTERS["plan_summary"](plan, detail=True)
+    assert lines[1] == (
+        "sim-a: keep 3 (1 newest, 1 favorite, 1 younger than min_age), delete 1, "
+        "ignored 1 (1 PENDING, 0 DELETED)"
+    )
+    assert lines[2:6] == [
+        "  keep   a4 'cp a4' 2026-03-04T00:00:00Z: one of the newest 1",
+        "  keep   a3 'cp a3' 2026-03-03T00:00:00Z: younger than min_age",
+        "  keep   a2 'cp a2' 2026-03-02T00:00:00Z: favorite",
+        "  delete a1 'cp a1' 2026-03-01T00:00:00Z: older than the newest 1",
+    ]
+
+
+def test_plan_summary_for_cleanup():
+    plan = FILTERS["cleanup_plan"](
+        CHECKPOINTS, name_pattern="*", states=["COMPLETE", "DELETED"], now=NOW
+    )
+    assert FILTERS["plan_summary"](plan)[1:] == [
+        "sim-a: matched 4, delete 3, keep 1 favorite",
+        "sim-b: matched 2, delete 1, skipped 1 (not COMPLETE)",
+    ]
+
+
+def test_plan_markdown_lists_deletions_and_outcome_and_escapes_cells():
+    plan = FILTERS["retention_plan"](CHECKPOINTS, 0, now=NOW)
+    text = FILTERS["plan_markdown"](plan, {"deleted": 3, "failed": 0})
+    assert text.startswith("# Checkpoint retention report\n")
+    assert "| sim-a | 1 | 3 | 1 |" in text
+    assert "| sim-b | b1 | nightly\\|1 | 2026-03-01T00:00:00Z | keep is 0 |" in text
+    assert text.endswith("## Outcome\n\n- deleted: 3\n- failed: 0\n")
+
+
+def test_rendering_filters_refuse_something_that_is_not_a_plan():
+    for name in ("plan_summary", "plan_markdown"):
+        with pytest.raises(AnsibleFilterError, match="expects a plan"):
+            FILTERS[name]({"checkpoints": []})
