@@ -13,6 +13,9 @@ import uuid
 
 UTC = dt.timezone.utc
 CHECKPOINT_STATES = ("PENDING", "COMPLETE", "DELETED")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_NAIVE = dt.datetime(1970, 1, 1)
+_MICROSECOND = dt.timedelta(microseconds=1)
 
 _TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$"
@@ -32,6 +35,12 @@ def parse_timestamp(text):
     """
     if not isinstance(text, str):
         raise ValueError(f"timestamp must be a string, got {type(text).__name__}")
+    if len(text) == 27 and text[-1] == "Z" and text[10] == "T":
+        # Fast path for the canonical form, which is nearly every stored timestamp.
+        try:
+            return (dt.datetime.fromisoformat(text[:-1]) - _EPOCH_NAIVE) // _MICROSECOND
+        except ValueError:
+            pass
     match = _TIMESTAMP.match(text)
     if not match:
         raise ValueError(f"not an ISO-8601 timestamp with a timezone: {text!r}")
@@ -50,17 +59,17 @@ def parse_timestamp(text):
 
 
 def to_micros(moment):
-    delta = moment - dt.datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return (moment - _EPOCH) // _MICROSECOND
 
 
 def from_micros(micros):
-    return dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(microseconds=micros)
+    return _EPOCH + dt.timedelta(microseconds=micros)
 
 
 def format_timestamp(moment):
     """The contract's canonical form: UTC, microseconds, ``Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than strftime, which matters for 100,000 rows.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def format_varied(moment, rng):

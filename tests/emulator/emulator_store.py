@@ -156,6 +156,11 @@ class Store:
         """Replace all data with `dataset`; DatasetError names the first bad item."""
         sims, runs, checkpoints = _validate(dataset)
         with self.transaction() as db:
+            # Dropping the indexes and building them after the bulk insert is much faster.
+            for (index,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            ).fetchall():
+                db.execute(f"DROP INDEX {index}")
             for table in ("checkpoints", "runs", "simulations"):
                 db.execute(f"DELETE FROM {table}")
             db.executemany("INSERT INTO simulations VALUES (?,?,?,?,?,?,?,?,NULL,NULL)", sims)
@@ -163,6 +168,10 @@ class Store:
             db.executemany(
                 "INSERT INTO checkpoints VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL)", checkpoints
             )
+            for statement in SCHEMA.split(";"):
+                if "CREATE INDEX" in statement:
+                    db.execute(statement)
+            db.execute("ANALYZE")
         return self.counts()
 
     # -- listing ------------------------------------------------------------------------
