@@ -1,0 +1,118 @@
+# Copyright: nvair.air contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every nvair.air module shares: connection options, the client, failure output."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.nvair.air.plugins.module_utils.air_client import (
+    DEFAULT_API_URL,
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_RETRIES,
+    DEFAULT_RETRY_MAX_DELAY,
+    HAS_REQUESTS,
+    MAX_PAGE_SIZE,
+    REQUESTS_IMPORT_ERROR,
+    AirClient,
+    AirError,
+    read_ngc_api_key,
+)
+
+# Result key that carries the retry lines of a run (shown with -v, absent when none happened).
+RETRIES_KEY = "api_retries"
+
+
+def connection_argument_spec() -> dict:
+    """Options documented by the nvair.air.connection doc fragment.
+
+    Environment variables are fallbacks rather than required options, so a token from
+    AIR_API_TOKEN (or the NGC config) satisfies a module that never names api_token.
+    """
+    return dict(
+        api_url=dict(type="str", default=DEFAULT_API_URL, fallback=(env_fallback, ["AIR_API_URL"])),
+        api_token=dict(type="str", no_log=True, fallback=(env_fallback, ["AIR_API_TOKEN"])),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        connect_timeout=dict(type="float", default=DEFAULT_CONNECT_TIMEOUT),
+        timeout=dict(type="float", default=DEFAULT_READ_TIMEOUT),
+        retries=dict(type="int", default=DEFAULT_RETRIES),
+        retry_max_delay=dict(type="float", default=DEFAULT_RETRY_MAX_DELAY),
+        page_size=dict(type="int", default=DEFAULT_PAGE_SIZE),
+    )
+
+
+def _check_connection_params(module) -> None:
+    params = module.params
+    if params["connect_timeout"] <= 0:
+        module.fail_json(
+            msg=f"connect_timeout must be above 0 seconds, got {params['connect_timeout']:g}"
+        )
+    if params["timeout"] <= 0:
+        module.fail_json(msg=f"timeout must be above 0 seconds, got {params['timeout']:g}")
+    if params["retries"] < 0:
+        module.fail_json(msg=f"retries must be 0 or more, got {params['retries']}")
+    if params["retry_max_delay"] < 0:
+        module.fail_json(
+            msg=f"retry_max_delay must be 0 or more seconds, got {params['retry_max_delay']:g}"
+        )
+    if not 1 <= params["page_size"] <= MAX_PAGE_SIZE:
+        module.fail_json(
+            msg=f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {params['page_size']}"
+        )
+
+
+def client_from_module(module, pool_size: int | None = None) -> AirClient:
+    """Build the client from the module's connection options, or fail the module clearly.
+
+    The token comes from api_token (or AIR_API_TOKEN through its fallback); when neither is
+    set it is read from the NGC CLI config file. Retries are logged with module.log and kept
+    in client.retry_log for module_result() to return.
+    """
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    _check_connection_params(module)
+    params = module.params
+
+    token = params["api_token"]
+    try:
+        if token is None:
+            token = read_ngc_api_key()
+            # Masked like api_token itself, should anything ever echo it.
+            module.no_log_values.add(token)
+        elif not token.strip():
+            module.fail_json(
+                msg="api_token is empty: set api_token or the AIR_API_TOKEN environment "
+                "variable to an NGC API key, or unset both to use the key in ~/.ngc/config"
+            )
+        extra = {"pool_size": pool_size} if pool_size else {}
+        return AirClient(
+            params["api_url"],
+            token,
+            validate_certs=params["validate_certs"],
+            ca_path=params["ca_path"],
+            connect_timeout=params["connect_timeout"],
+            read_timeout=params["timeout"],
+            retries=params["retries"],
+            retry_max_delay=params["retry_max_delay"],
+            page_size=params["page_size"],
+            log=module.log,
+            warn=module.warn,
+            **extra,
+        )
+    except AirError as err:
+        fail_from_error(module, err)
+
+
+def module_result(client: AirClient | None, result: dict) -> dict:
+    """Add the retry lines (if any happened) to a result under RETRIES_KEY."""
+    if client is not None and client.retry_log:
+        result[RETRIES_KEY] = list(client.retry_log)
+    return result
+
+
+def fail_from_error(module, err: AirError, client: AirClient | None = None, **extra) -> None:
+    """Fail the task with the error's one-line message and its structured form, no traceback."""
+    module.fail_json(msg=str(err), failure=err.to_dict(), **module_result(client, extra))
