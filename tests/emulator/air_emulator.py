@@ -119,7 +119,7 @@ class Handler(BaseHTTPRequestHandler):
         except Exception:
             # Only a bug in the emulator gets here; the contract suite checks bad input never does.
             traceback.print_exc(file=sys.stderr)
-            emu.counters.status(500)
+            emu.counters.internal_error()
             self._send(500, {"detail": "Internal emulator error."})
 
     def _authorized(self, emu):

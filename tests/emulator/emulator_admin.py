@@ -42,6 +42,7 @@ class Counters:
         self.lock = threading.Lock()
         self.by_route = Counter()
         self.by_status = Counter()
+        self.internal_errors = 0  # genuine emulator bugs, never emulated faults
 
     def count(self, method, template):
         with self.lock:
@@ -51,18 +52,25 @@ class Counters:
         with self.lock:
             self.by_status[str(status)] += 1
 
+    def internal_error(self):
+        with self.lock:
+            self.internal_errors += 1
+            self.by_status["500"] += 1
+
     def snapshot(self):
         with self.lock:
             return {
                 "total": sum(self.by_route.values()),
                 "by_route": dict(self.by_route),
                 "by_status": dict(self.by_status),
+                "internal_errors": self.internal_errors,
             }
 
     def clear(self):
         with self.lock:
             self.by_route.clear()
             self.by_status.clear()
+            self.internal_errors = 0
 
 
 def _number(body, key, default, minimum, kind=int):
