@@ -133,7 +133,7 @@ stage_ansible_lint() {
         export ANSIBLE_COLLECTIONS_PATH="$workdir"
         export PATH="$venv/bin:$PATH"
         echo "ansible-lint --profile production ${paths[*]}"
-        "$venv/bin/ansible-lint" --offline --profile production "${paths[@]}"
+        "$venv/bin/ansible-lint" --nocolor --offline --profile production "${paths[@]}"
     ) || status=$?
     rm -rf "$workdir"
     return "$status"
