@@ -70,7 +70,7 @@ class FakeTime:
 
 
 @pytest.fixture
-def api():
+def http():
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         yield mock
 
@@ -93,8 +93,8 @@ def waiter(fake_time):
     return actions.Waiter(sleep=fake_time.sleep, clock=fake_time.clock)
 
 
-def writes(api):
-    return [(c.request.method, c.request.url) for c in api.calls if c.request.method != "GET"]
+def writes(http):
+    return [(c.request.method, c.request.url) for c in http.calls if c.request.method != "GET"]
 
 
 def body_of(call):
@@ -119,31 +119,31 @@ def test_a_129_character_name_is_refused_with_its_length():
 
 
 def test_rename_sends_one_patch_with_only_the_name_and_returns_the_server_answer(
-    api, client, waiter
+    http, client, waiter
 ):
     current = checkpoint(name="old", favorite=True)
     answer = checkpoint(name="new", favorite=True, modified="2026-03-12T00:00:00.000000Z")
-    api.patch(cp_url(CP1), json=answer)
+    http.patch(cp_url(CP1), json=answer)
 
     outcome = actions.ensure_present(
         client, current, actions.Desired(name="new", favorite=True), waiter
     )
 
-    assert body_of(api.calls[0]) == {"name": "new"}
+    assert body_of(http.calls[0]) == {"name": "new"}
     assert outcome == actions.Outcome(
         "changed", "updated name", answer, {"name": "old"}, {"name": "new"}
     )
 
 
-def test_name_and_favorite_together_go_in_a_single_patch(api, client, waiter):
-    api.patch(cp_url(CP1), json=checkpoint(name="n", favorite=True))
+def test_name_and_favorite_together_go_in_a_single_patch(http, client, waiter):
+    http.patch(cp_url(CP1), json=checkpoint(name="n", favorite=True))
 
     outcome = actions.ensure_present(
         client, checkpoint(), actions.Desired(name="n", favorite=True), waiter
     )
 
-    assert len(api.calls) == 1
-    assert body_of(api.calls[0]) == {"name": "n", "favorite": True}
+    assert len(http.calls) == 1
+    assert body_of(http.calls[0]) == {"name": "n", "favorite": True}
     assert outcome.msg == "updated name and favorite"
     assert outcome.before == {"name": "Checkpoint 2026-03-11 18:36:14", "favorite": False}
     assert outcome.after == {"name": "n", "favorite": True}
@@ -157,13 +157,13 @@ def test_name_and_favorite_together_go_in_a_single_patch(api, client, waiter):
         actions.Desired(name="Checkpoint 2026-03-11 18:36:14"),
     ],
 )
-def test_present_makes_no_request_when_nothing_differs(api, client, waiter, desired):
+def test_present_makes_no_request_when_nothing_differs(http, client, waiter, desired):
     current = checkpoint()
 
     outcome = actions.ensure_present(client, current, desired, waiter)
 
     assert outcome == actions.Outcome("ok", f"checkpoint {CP1} is already as requested", current)
-    assert len(api.calls) == 0
+    assert len(http.calls) == 0
 
 
 @pytest.mark.parametrize(
@@ -180,14 +180,14 @@ def test_a_unicode_name_differing_only_in_normalisation_is_a_change():
     assert body == {"name": decomposed}
 
 
-def test_check_mode_predicts_the_patch_without_sending_it(api, client, waiter):
+def test_check_mode_predicts_the_patch_without_sending_it(http, client, waiter):
     current = checkpoint()
 
     outcome = actions.ensure_present(
         client, current, actions.Desired(favorite=True, check_mode=True), waiter
     )
 
-    assert len(api.calls) == 0
+    assert len(http.calls) == 0
     assert outcome == actions.Outcome(
         "changed",
         "would update favorite",
@@ -197,7 +197,7 @@ def test_check_mode_predicts_the_patch_without_sending_it(api, client, waiter):
     )
 
 
-def test_present_on_a_deleted_checkpoint_fails_because_it_cannot_be_created(api, client, waiter):
+def test_present_on_a_deleted_checkpoint_fails_because_it_cannot_be_created(http, client, waiter):
     current = checkpoint(state="DELETED")
 
     outcome = actions.ensure_present(client, current, actions.Desired(favorite=True), waiter)
@@ -208,41 +208,41 @@ def test_present_on_a_deleted_checkpoint_fails_because_it_cannot_be_created(api,
         "shutting a simulation down)",
         current,
     )
-    assert len(api.calls) == 0
+    assert len(http.calls) == 0
 
 
-def test_present_with_wait_waits_for_complete_before_patching(api, client, waiter, fake_time):
-    api.get(cp_url(CP1), json=checkpoint(state="PENDING"))
-    api.get(cp_url(CP1), json=checkpoint(state="COMPLETE"))
-    api.patch(cp_url(CP1), json=checkpoint(favorite=True))
+def test_present_with_wait_waits_for_complete_before_patching(http, client, waiter, fake_time):
+    http.get(cp_url(CP1), json=checkpoint(state="PENDING"))
+    http.get(cp_url(CP1), json=checkpoint(state="COMPLETE"))
+    http.patch(cp_url(CP1), json=checkpoint(favorite=True))
 
     outcome = actions.ensure_present(
         client, checkpoint(state="PENDING"), actions.Desired(favorite=True, wait=True), waiter
     )
 
-    assert [c.request.method for c in api.calls] == ["GET", "GET", "PATCH"]
+    assert [c.request.method for c in http.calls] == ["GET", "GET", "PATCH"]
     assert fake_time.sleeps == [2.0, 4.0]
     assert outcome.status == "changed"
 
 
-def test_present_without_wait_patches_a_pending_checkpoint_directly(api, client, waiter):
-    api.patch(cp_url(CP1), json=checkpoint(state="PENDING", favorite=True))
+def test_present_without_wait_patches_a_pending_checkpoint_directly(http, client, waiter):
+    http.patch(cp_url(CP1), json=checkpoint(state="PENDING", favorite=True))
 
     outcome = actions.ensure_present(
         client, checkpoint(state="PENDING"), actions.Desired(favorite=True), waiter
     )
 
     assert outcome.status == "changed"
-    assert len(api.calls) == 1
+    assert len(http.calls) == 1
 
 
 # --- absent -----------------------------------------------------------------------------
 
 
-def test_absent_deletes_a_complete_checkpoint_and_rereads_it(api, client, waiter):
-    api.delete(cp_url(CP1), status=204)
+def test_absent_deletes_a_complete_checkpoint_and_rereads_it(http, client, waiter):
+    http.delete(cp_url(CP1), status=204)
     deleted = checkpoint(state="DELETED", modified="2026-03-12T00:00:00.000000Z")
-    api.get(cp_url(CP1), json=deleted)
+    http.get(cp_url(CP1), json=deleted)
 
     outcome = actions.ensure_absent(client, checkpoint(), actions.Desired(state="absent"), waiter)
 
@@ -255,12 +255,12 @@ def test_absent_deletes_a_complete_checkpoint_and_rereads_it(api, client, waiter
     )
 
 
-def test_absent_in_check_mode_sends_nothing(api, client, waiter):
+def test_absent_in_check_mode_sends_nothing(http, client, waiter):
     outcome = actions.ensure_absent(
         client, checkpoint(), actions.Desired(state="absent", check_mode=True), waiter
     )
 
-    assert len(api.calls) == 0
+    assert len(http.calls) == 0
     assert outcome == actions.Outcome(
         "changed",
         f"would delete checkpoint {CP1}",
@@ -270,13 +270,13 @@ def test_absent_in_check_mode_sends_nothing(api, client, waiter):
     )
 
 
-def test_an_already_deleted_checkpoint_is_left_alone(api, client, waiter):
+def test_an_already_deleted_checkpoint_is_left_alone(http, client, waiter):
     current = checkpoint(state="DELETED")
 
     outcome = actions.ensure_absent(client, current, actions.Desired(state="absent"), waiter)
 
     assert outcome == actions.Outcome("ok", f"checkpoint {CP1} is already DELETED", current)
-    assert len(api.calls) == 0
+    assert len(http.calls) == 0
 
 
 def test_a_missing_checkpoint_is_already_absent(client, waiter):
@@ -284,7 +284,7 @@ def test_a_missing_checkpoint_is_already_absent(client, waiter):
     assert outcome == actions.Outcome("ok", "not found; nothing to delete")
 
 
-def test_a_favorite_is_refused_without_force(api, client, waiter):
+def test_a_favorite_is_refused_without_force(http, client, waiter):
     current = checkpoint(favorite=True)
 
     outcome = actions.ensure_absent(client, current, actions.Desired(state="absent"), waiter)
@@ -294,12 +294,12 @@ def test_a_favorite_is_refused_without_force(api, client, waiter):
         f"checkpoint {CP1} is a favorite; set force: true to delete favorites",
         current,
     )
-    assert len(api.calls) == 0
+    assert len(http.calls) == 0
 
 
-def test_a_favorite_is_deleted_with_force(api, client, waiter):
-    api.delete(cp_url(CP1), status=204)
-    api.get(cp_url(CP1), json=checkpoint(favorite=True, state="DELETED"))
+def test_a_favorite_is_deleted_with_force(http, client, waiter):
+    http.delete(cp_url(CP1), status=204)
+    http.get(cp_url(CP1), json=checkpoint(favorite=True, state="DELETED"))
 
     outcome = actions.ensure_absent(
         client, checkpoint(favorite=True), actions.Desired(state="absent", force=True), waiter
@@ -308,58 +308,58 @@ def test_a_favorite_is_deleted_with_force(api, client, waiter):
     assert outcome.status == "changed"
 
 
-def test_a_pending_checkpoint_fails_without_wait(api, client, waiter):
+def test_a_pending_checkpoint_fails_without_wait(http, client, waiter):
     current = checkpoint(state="PENDING")
 
     outcome = actions.ensure_absent(client, current, actions.Desired(state="absent"), waiter)
 
     assert outcome == actions.Outcome("failed", PENDING_MSG, current)
-    assert len(api.calls) == 0
+    assert len(http.calls) == 0
 
 
-def test_a_pending_checkpoint_is_deleted_once_complete_with_wait(api, client, waiter, fake_time):
+def test_a_pending_checkpoint_is_deleted_once_complete_with_wait(http, client, waiter, fake_time):
     for _ in range(5):
-        api.get(cp_url(CP1), json=checkpoint(state="PENDING"))
-    api.get(cp_url(CP1), json=checkpoint(state="COMPLETE"))
-    api.delete(cp_url(CP1), status=204)
-    api.get(cp_url(CP1), json=checkpoint(state="DELETED"))
+        http.get(cp_url(CP1), json=checkpoint(state="PENDING"))
+    http.get(cp_url(CP1), json=checkpoint(state="COMPLETE"))
+    http.delete(cp_url(CP1), status=204)
+    http.get(cp_url(CP1), json=checkpoint(state="DELETED"))
 
     outcome = actions.ensure_absent(
         client, checkpoint(state="PENDING"), actions.Desired(state="absent", wait=True), waiter
     )
 
     assert fake_time.sleeps == [2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
-    assert writes(api) == [("DELETE", cp_url(CP1))]
+    assert writes(http) == [("DELETE", cp_url(CP1))]
     assert outcome.status == "changed"
     assert (outcome.before, outcome.after) == ({"state": "COMPLETE"}, {"state": "DELETED"})
 
 
-def test_wait_in_check_mode_predicts_the_delete_without_waiting(api, client, waiter, fake_time):
+def test_wait_in_check_mode_predicts_the_delete_without_waiting(http, client, waiter, fake_time):
     desired = actions.Desired(state="absent", wait=True, check_mode=True)
 
     outcome = actions.ensure_absent(client, checkpoint(state="PENDING"), desired, waiter)
 
-    assert len(api.calls) == 0
+    assert len(http.calls) == 0
     assert fake_time.sleeps == []
     assert outcome.status == "changed"
     assert outcome.msg == "would wait for it to become COMPLETE, then delete it"
     assert (outcome.before, outcome.after) == ({"state": "PENDING"}, {"state": "DELETED"})
 
 
-def test_a_wait_that_ends_in_deleted_changes_nothing(api, client, waiter):
-    api.get(cp_url(CP1), json=checkpoint(state="DELETED"))
+def test_a_wait_that_ends_in_deleted_changes_nothing(http, client, waiter):
+    http.get(cp_url(CP1), json=checkpoint(state="DELETED"))
 
     outcome = actions.ensure_absent(
         client, checkpoint(state="PENDING"), actions.Desired(state="absent", wait=True), waiter
     )
 
     assert outcome.status == "ok"
-    assert writes(api) == []
+    assert writes(http) == []
 
 
-def test_a_wait_timeout_reports_the_last_seen_checkpoint(api, client, waiter, fake_time):
+def test_a_wait_timeout_reports_the_last_seen_checkpoint(http, client, waiter, fake_time):
     last = checkpoint(state="PENDING", modified="2026-03-11T18:41:00.000000Z")
-    api.get(cp_url(CP1), json=last)
+    http.get(cp_url(CP1), json=last)
 
     with pytest.raises(actions.WaitTimeout) as caught:
         actions.ensure_absent(
@@ -375,18 +375,18 @@ def test_a_wait_timeout_reports_the_last_seen_checkpoint(api, client, waiter, fa
     assert caught.value.checkpoint == last
     # The last sleep is cut to the deadline, so the last poll happens at the deadline.
     assert fake_time.sleeps == [2.0, 4.0, 8.0, 10.0, 1.0]
-    assert writes(api) == []
+    assert writes(http) == []
 
 
-def test_a_lost_delete_answer_retried_into_400_counts_as_deleted(api, client, waiter):
+def test_a_lost_delete_answer_retried_into_400_counts_as_deleted(http, client, waiter):
     # The first DELETE reached the server but its answer was lost; the retry meets a DELETED
     # checkpoint and gets the 400 of contract section 8.1.
-    api.delete(cp_url(CP1), body=requests.exceptions.ReadTimeout("read timed out"))
-    api.delete(
+    http.delete(cp_url(CP1), body=requests.exceptions.ReadTimeout("read timed out"))
+    http.delete(
         cp_url(CP1), status=400, json={"detail": "Only COMPLETE checkpoints can be deleted."}
     )
     deleted = checkpoint(state="DELETED")
-    api.get(cp_url(CP1), json=deleted)
+    http.get(cp_url(CP1), json=deleted)
 
     outcome = actions.ensure_absent(client, checkpoint(), actions.Desired(state="absent"), waiter)
 
@@ -399,11 +399,11 @@ def test_a_lost_delete_answer_retried_into_400_counts_as_deleted(api, client, wa
     )
 
 
-def test_a_400_on_delete_of_a_checkpoint_that_is_still_complete_is_an_error(api, client, waiter):
-    api.delete(
+def test_a_400_on_delete_of_a_checkpoint_that_is_still_complete_is_an_error(http, client, waiter):
+    http.delete(
         cp_url(CP1), status=400, json={"detail": "Only COMPLETE checkpoints can be deleted."}
     )
-    api.get(cp_url(CP1), json=checkpoint())
+    http.get(cp_url(CP1), json=checkpoint())
 
     with pytest.raises(AirError) as caught:
         actions.ensure_absent(client, checkpoint(), actions.Desired(state="absent"), waiter)
@@ -412,9 +412,9 @@ def test_a_400_on_delete_of_a_checkpoint_that_is_still_complete_is_an_error(api,
     assert caught.value.detail == "Only COMPLETE checkpoints can be deleted."
 
 
-def test_fetch_reads_404_as_missing_and_raises_other_errors(api, client):
-    api.get(cp_url(CP1), status=404, json={"detail": "Not found."})
-    api.get(cp_url(CP2), status=403, json={"detail": "Forbidden."})
+def test_fetch_reads_404_as_missing_and_raises_other_errors(http, client):
+    http.get(cp_url(CP1), status=404, json={"detail": "Not found."})
+    http.get(cp_url(CP2), status=403, json={"detail": "Forbidden."})
 
     assert actions.fetch_checkpoint(client, CP1) is None
     with pytest.raises(AirError) as caught:
@@ -425,8 +425,8 @@ def test_fetch_reads_404_as_missing_and_raises_other_errors(api, client):
 # --- finding by name --------------------------------------------------------------------
 
 
-def test_find_by_name_matches_exactly_and_ignores_deleted(api, client):
-    api.get(
+def test_find_by_name_matches_exactly_and_ignores_deleted(http, client):
+    http.get(
         LIST_URL,
         json=page(
             checkpoint(CP1, name="nightly"),
@@ -439,12 +439,12 @@ def test_find_by_name_matches_exactly_and_ignores_deleted(api, client):
     found, deleted = actions.find_by_name(client, SIM, "nightly")
 
     assert (found["id"], deleted) == (CP1, 1)
-    query = api.calls[0].request.params
+    query = http.calls[0].request.params
     assert query["simulation"] == SIM
 
 
-def test_find_by_name_refuses_duplicates_listing_ids_and_created_times(api, client):
-    api.get(
+def test_find_by_name_refuses_duplicates_listing_ids_and_created_times(http, client):
+    http.get(
         LIST_URL,
         json=page(
             checkpoint(CP1, name="dup", created="2026-03-01T00:00:00Z"),
@@ -461,18 +461,18 @@ def test_find_by_name_refuses_duplicates_listing_ids_and_created_times(api, clie
     )
 
 
-def test_find_by_name_reports_deleted_only_matches(api, client):
-    api.get(LIST_URL, json=page(checkpoint(CP1, name="old", state="DELETED")))
+def test_find_by_name_reports_deleted_only_matches(http, client):
+    http.get(LIST_URL, json=page(checkpoint(CP1, name="old", state="DELETED")))
     assert actions.find_by_name(client, SIM, "old") == (None, 1)
 
 
 # --- single form ------------------------------------------------------------------------
 
 
-def test_single_form_by_id_returns_the_shaped_checkpoint_with_its_simulation(api, client, waiter):
-    api.get(cp_url(CP1), json=checkpoint())
-    api.patch(cp_url(CP1), json=checkpoint(name="new"))
-    api.get(f"{BASE}/simulations/runs/{RUN}/", json={"id": RUN, "simulation": SIM})
+def test_single_form_by_id_returns_the_shaped_checkpoint_with_its_simulation(http, client, waiter):
+    http.get(cp_url(CP1), json=checkpoint())
+    http.patch(cp_url(CP1), json=checkpoint(name="new"))
+    http.get(f"{BASE}/simulations/runs/{RUN}/", json={"id": RUN, "simulation": SIM})
 
     outcome, shaped = actions.run_single(
         client, actions.Desired(name="new"), checkpoint_id=CP1, waiter=waiter
@@ -484,8 +484,8 @@ def test_single_form_by_id_returns_the_shaped_checkpoint_with_its_simulation(api
     assert shaped["id"] == CP1
 
 
-def test_single_form_present_on_a_missing_id_fails_explaining_why(api, client, waiter):
-    api.get(cp_url(CP1), status=404, json={"detail": "Not found."})
+def test_single_form_present_on_a_missing_id_fails_explaining_why(http, client, waiter):
+    http.get(cp_url(CP1), status=404, json={"detail": "Not found."})
 
     outcome, shaped = actions.run_single(
         client, actions.Desired(favorite=True), checkpoint_id=CP1, waiter=waiter
@@ -499,8 +499,8 @@ def test_single_form_present_on_a_missing_id_fails_explaining_why(api, client, w
     assert shaped == {}
 
 
-def test_single_form_absent_on_a_made_up_id_changes_nothing(api, client, waiter):
-    api.get(cp_url(CP1), status=404, json={"detail": "Not found."})
+def test_single_form_absent_on_a_made_up_id_changes_nothing(http, client, waiter):
+    http.get(cp_url(CP1), status=404, json={"detail": "Not found."})
 
     outcome, shaped = actions.run_single(
         client, actions.Desired(state="absent"), checkpoint_id=CP1, waiter=waiter
@@ -510,21 +510,21 @@ def test_single_form_absent_on_a_made_up_id_changes_nothing(api, client, waiter)
     assert shaped == {}
 
 
-def test_single_form_by_name_uses_the_name_only_to_select(api, client, waiter):
-    api.get(LIST_URL, json=page(checkpoint(CP1, name="keep")))
-    api.patch(cp_url(CP1), json=checkpoint(CP1, name="keep", favorite=True))
+def test_single_form_by_name_uses_the_name_only_to_select(http, client, waiter):
+    http.get(LIST_URL, json=page(checkpoint(CP1, name="keep")))
+    http.patch(cp_url(CP1), json=checkpoint(CP1, name="keep", favorite=True))
 
     outcome, shaped = actions.run_single(
         client, actions.Desired(name="keep", favorite=True), simulation_id=SIM, waiter=waiter
     )
 
-    assert body_of(api.calls[1]) == {"favorite": True}
+    assert body_of(http.calls[1]) == {"favorite": True}
     assert shaped["simulation"] == SIM
     assert outcome.status == "changed"
 
 
-def test_single_form_absent_by_a_name_held_only_by_deleted_checkpoints(api, client, waiter):
-    api.get(LIST_URL, json=page(checkpoint(CP1, name="gone", state="DELETED")))
+def test_single_form_absent_by_a_name_held_only_by_deleted_checkpoints(http, client, waiter):
+    http.get(LIST_URL, json=page(checkpoint(CP1, name="gone", state="DELETED")))
 
     outcome, shaped = actions.run_single(
         client, actions.Desired(state="absent", name="gone"), simulation_id=SIM, waiter=waiter
@@ -536,8 +536,8 @@ def test_single_form_absent_by_a_name_held_only_by_deleted_checkpoints(api, clie
     assert shaped == {}
 
 
-def test_single_form_duplicate_names_fail_without_acting(api, client, waiter):
-    api.get(LIST_URL, json=page(checkpoint(CP1, name="d"), checkpoint(CP2, name="d")))
+def test_single_form_duplicate_names_fail_without_acting(http, client, waiter):
+    http.get(LIST_URL, json=page(checkpoint(CP1, name="d"), checkpoint(CP2, name="d")))
 
     outcome, _ = actions.run_single(
         client, actions.Desired(state="absent", name="d"), simulation_id=SIM, waiter=waiter
@@ -545,13 +545,13 @@ def test_single_form_duplicate_names_fail_without_acting(api, client, waiter):
 
     assert outcome.status == "failed"
     assert "set id to choose one" in outcome.msg
-    assert writes(api) == []
+    assert writes(http) == []
 
 
-def test_single_form_wait_timeout_fails_with_the_last_checkpoint(api, client, fake_time):
-    api.get(cp_url(CP1), json=checkpoint(state="PENDING"))
-    api.get(cp_url(CP1), json=checkpoint(state="PENDING"))
-    api.get(f"{BASE}/simulations/runs/{RUN}/", json={"id": RUN, "simulation": SIM})
+def test_single_form_wait_timeout_fails_with_the_last_checkpoint(http, client, fake_time):
+    http.get(cp_url(CP1), json=checkpoint(state="PENDING"))
+    http.get(cp_url(CP1), json=checkpoint(state="PENDING"))
+    http.get(f"{BASE}/simulations/runs/{RUN}/", json={"id": RUN, "simulation": SIM})
     waiter = actions.Waiter(sleep=fake_time.sleep, clock=fake_time.clock)
 
     outcome, shaped = actions.run_single(
@@ -611,16 +611,16 @@ def test_modified_times_compare_as_instants(listed, current, same):
     assert actions.same_time(listed, current) is same
 
 
-def test_list_form_reports_every_outcome_and_counts_them(api, client, waiter):
+def test_list_form_reports_every_outcome_and_counts_them(http, client, waiter):
     listed_modified = "2026-03-11T18:40:02.000001Z"
-    api.get(cp_url(CP1), json=checkpoint(CP1, name="a"))
-    api.delete(cp_url(CP1), status=204)
-    api.get(cp_url(CP2), status=404, json={"detail": "Not found."})
-    api.get(cp_url(CP3), json=checkpoint(CP3, name="c", state="DELETED"))
-    api.get(cp_url(CP4), json=checkpoint(CP4, name="d", modified="2026-03-12T09:00:00Z"))
-    api.get(cp_url(CP5), json=checkpoint(CP5, name="e", state="PENDING"))
-    api.get(cp_url(CP6), json=checkpoint(CP6, name="f", favorite=True))
-    api.get(cp_url(CP7), status=500, json={"detail": "boom"})
+    http.get(cp_url(CP1), json=checkpoint(CP1, name="a"))
+    http.delete(cp_url(CP1), status=204)
+    http.get(cp_url(CP2), status=404, json={"detail": "Not found."})
+    http.get(cp_url(CP3), json=checkpoint(CP3, name="c", state="DELETED"))
+    http.get(cp_url(CP4), json=checkpoint(CP4, name="d", modified="2026-03-12T09:00:00Z"))
+    http.get(cp_url(CP5), json=checkpoint(CP5, name="e", state="PENDING"))
+    http.get(cp_url(CP6), json=checkpoint(CP6, name="f", favorite=True))
+    http.get(cp_url(CP7), status=500, json={"detail": "boom"})
     items, _ = actions.parse_items(
         [CP1, CP2, CP3, {"id": CP4, "modified": listed_modified}, CP5, CP6, CP7]
     )
@@ -662,12 +662,12 @@ def test_list_form_reports_every_outcome_and_counts_them(api, client, waiter):
         "before": {CP1: {"state": "COMPLETE"}},
         "after": {CP1: {"state": "DELETED"}},
     }
-    assert writes(api) == [("DELETE", cp_url(CP1))]
+    assert writes(http) == [("DELETE", cp_url(CP1))]
 
 
-def test_list_form_deletes_when_modified_still_matches(api, client, waiter):
-    api.get(cp_url(CP1), json=checkpoint(CP1))
-    api.delete(cp_url(CP1), status=204)
+def test_list_form_deletes_when_modified_still_matches(http, client, waiter):
+    http.get(cp_url(CP1), json=checkpoint(CP1))
+    http.delete(cp_url(CP1), status=204)
     items, _ = actions.parse_items([{"id": CP1, "modified": "2026-03-11T18:40:02.000001Z"}])
 
     report = actions.run_many(client, items, actions.Desired(state="absent"), 1, waiter)
@@ -675,16 +675,16 @@ def test_list_form_deletes_when_modified_still_matches(api, client, waiter):
     assert report["results"][0]["status"] == "changed"
 
 
-def test_list_form_check_mode_reads_but_never_writes(api, client, waiter):
-    api.get(cp_url(CP1), json=checkpoint(CP1))
-    api.get(cp_url(CP2), json=checkpoint(CP2, favorite=True))
+def test_list_form_check_mode_reads_but_never_writes(http, client, waiter):
+    http.get(cp_url(CP1), json=checkpoint(CP1))
+    http.get(cp_url(CP2), json=checkpoint(CP2, favorite=True))
     items, _ = actions.parse_items([CP1, CP2])
 
     report = actions.run_many(
         client, items, actions.Desired(favorite=True, check_mode=True), 2, waiter
     )
 
-    assert writes(api) == []
+    assert writes(http) == []
     assert [r["status"] for r in report["results"]] == ["changed", "ok"]
     assert report["diff"] == {
         "before": {CP1: {"favorite": False}},
@@ -692,9 +692,9 @@ def test_list_form_check_mode_reads_but_never_writes(api, client, waiter):
     }
 
 
-def test_list_form_present_fails_for_missing_and_deleted_checkpoints(api, client, waiter):
-    api.get(cp_url(CP1), status=404, json={"detail": "Not found."})
-    api.get(cp_url(CP2), json=checkpoint(CP2, state="DELETED"))
+def test_list_form_present_fails_for_missing_and_deleted_checkpoints(http, client, waiter):
+    http.get(cp_url(CP1), status=404, json={"detail": "Not found."})
+    http.get(cp_url(CP2), json=checkpoint(CP2, state="DELETED"))
     items, _ = actions.parse_items([CP1, CP2])
 
     report = actions.run_many(client, items, actions.Desired(favorite=True), 2, waiter)
@@ -706,21 +706,21 @@ def test_list_form_present_fails_for_missing_and_deleted_checkpoints(api, client
     assert report["changed"] is False
 
 
-def test_list_form_stops_asking_after_an_auth_error(api, client, waiter):
-    api.get(cp_url(CP1), status=403, json={"detail": "Forbidden."})
+def test_list_form_stops_asking_after_an_auth_error(http, client, waiter):
+    http.get(cp_url(CP1), status=403, json={"detail": "Forbidden."})
     items, _ = actions.parse_items([CP1, CP2, CP3])
 
     report = actions.run_many(client, items, actions.Desired(state="absent"), 1, waiter)
 
-    assert len(api.calls) == 1
+    assert len(http.calls) == 1
     assert [r["status"] for r in report["results"]] == ["failed"] * 3
     assert report["results"][1]["msg"] == "not attempted: " + report["results"][0]["msg"]
     assert report["summary"]["failed"] == 3
 
 
-def test_list_form_survives_an_unexpected_answer(api, client, waiter):
-    api.get(cp_url(CP1), json=["not", "an", "object"])
-    api.get(cp_url(CP2), json=checkpoint(CP2, state="DELETED"))
+def test_list_form_survives_an_unexpected_answer(http, client, waiter):
+    http.get(cp_url(CP1), json=["not", "an", "object"])
+    http.get(cp_url(CP2), json=checkpoint(CP2, state="DELETED"))
     items, _ = actions.parse_items([CP1, CP2])
 
     report = actions.run_many(client, items, actions.Desired(state="absent"), 2, waiter)
@@ -729,7 +729,7 @@ def test_list_form_survives_an_unexpected_answer(api, client, waiter):
     assert report["results"][0]["msg"].startswith("unexpected error: AttributeError")
 
 
-def test_list_form_of_a_thousand_items_processes_each_once(api, client, waiter):
+def test_list_form_of_a_thousand_items_processes_each_once(http, client, waiter):
     ids = [f"bbbbbbbb-0000-4000-8000-{n:012d}" for n in range(1000)]
     store = {cid: checkpoint(cid) for cid in ids}
 
@@ -741,8 +741,8 @@ def test_list_form_of_a_thousand_items_processes_each_once(api, client, waiter):
         return 204, {}, ""
 
     item_url = re.compile(re.escape(LIST_URL) + r"[0-9a-f-]+/$")
-    api.add_callback(responses.GET, item_url, callback=read)
-    api.add_callback(responses.DELETE, item_url, callback=delete)
+    http.add_callback(responses.GET, item_url, callback=read)
+    http.add_callback(responses.DELETE, item_url, callback=delete)
     items, _ = actions.parse_items(ids + ids[:10])
 
     report = actions.run_many(client, items, actions.Desired(state="absent"), 8, waiter)
@@ -755,7 +755,7 @@ def test_list_form_of_a_thousand_items_processes_each_once(api, client, waiter):
         "total": 1000,
     }
     assert [r["id"] for r in report["results"]] == ids
-    assert len(writes(api)) == 1000
+    assert len(writes(http)) == 1000
     assert {cp["state"] for cp in store.values()} == {"DELETED"}
 
 
