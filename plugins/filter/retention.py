@@ -132,11 +132,15 @@ def _header(plan) -> str:
         )
         if policy["include_favorites"]:
             rule += ", favorites included"
-    return (
-        f"{plan['kind']} at {policy['now']}: {rule}. {totals['simulations']} simulation(s), "
-        f"{totals['checkpoints']} checkpoint(s), keep {totals['kept']}, "
-        f"delete {totals['delete']}"
-    )
+    counts = f"{totals['simulations']} simulation(s), {totals['checkpoints']} checkpoint(s), "
+    if plan["kind"] == "retention":
+        counts += f"keep {totals['kept']}, delete {totals['delete']}"
+    else:
+        counts += (
+            f"matched {totals['matched']}, delete {totals['delete']}, "
+            f"keep {totals['kept']} favorite(s), skip {totals['skipped']}"
+        )
+    return f"{plan['kind']} at {policy['now']}: {rule}. {counts}"
 
 
 def plan_summary(plan, detail=False):

@@ -101,7 +101,10 @@ def test_plan_summary_for_cleanup():
     plan = FILTERS["cleanup_plan"](
         CHECKPOINTS, name_pattern="*", states=["COMPLETE", "DELETED"], now=NOW
     )
-    assert FILTERS["plan_summary"](plan)[1:] == [
+    assert FILTERS["plan_summary"](plan) == [
+        "cleanup at 2026-03-20T12:00:00.000000Z: delete matches of name_pattern=['*'], "
+        "states=['COMPLETE', 'DELETED']. 2 simulation(s), 7 checkpoint(s), matched 6, "
+        "delete 4, keep 1 favorite(s), skip 1",
         "sim-a: matched 4, delete 3, keep 1 favorite",
         "sim-b: matched 2, delete 1, skipped 1 (not COMPLETE)",
     ]
