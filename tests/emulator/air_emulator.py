@@ -103,7 +103,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self._dispatch()
 
-    do_POST = do_PATCH = do_PUT = do_DELETE = do_GET
+    do_POST = do_PATCH = do_PUT = do_DELETE = do_OPTIONS = do_GET
 
     def _dispatch(self):
         emu = self.server.emulator

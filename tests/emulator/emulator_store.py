@@ -9,6 +9,7 @@ stored texts may carry different offsets and fraction lengths.
 
 import contextlib
 import datetime as dt
+import re
 import sqlite3
 import threading
 import time
@@ -58,6 +59,9 @@ SIMULATION_COLUMNS = (
 )
 
 
+_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
 class DatasetError(ValueError):
     """A dataset (file, admin body or generator arguments) that cannot be loaded."""
 
@@ -74,6 +78,8 @@ def canonical_uuid(value):
     """Lower-case hyphenated form, or None when `value` is not a uuid."""
     if not isinstance(value, str) or len(value) not in (32, 36):
         return None
+    if _CANONICAL_UUID.match(value):
+        return value  # already canonical: skips uuid.UUID, which dominates large loads
     try:
         return str(uuid.UUID(value))
     except ValueError:
@@ -395,7 +401,10 @@ def _validate(dataset):
             raise DatasetError(f"{where}: 'favorite' must be true or false")
         created = _stamp(item, "created", where, now)
         modified = _stamp(item, "modified", where, created[0])
-        label = name(item, where, "Checkpoint " + from_micros(created[1]).strftime("%F %T"))
+        label = item.get("name")
+        if label is None:
+            label = "Checkpoint " + from_micros(created[1]).strftime("%Y-%m-%d %H:%M:%S")
+        label = name(item, where, label)
         checkpoints.append(
             (
                 checkpoint_id,
