@@ -124,13 +124,17 @@ def normalize_api_url(url: str) -> str:
             "(or AIR_API_TOKEN) instead"
         )
     try:
-        _ = parts.port
+        port = parts.port
     except ValueError:
         raise AirError(f"api_url {text!r} has an invalid port") from None
+    host = parts.hostname
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
 
     match = _API_PATH.match(parts.path)
     path = match.group(0) if match else "/api/v3"
-    return urlunsplit((scheme, parts.netloc.lower(), path, "", ""))
+    return urlunsplit((scheme, netloc, path, "", ""))
 
 
 def read_ngc_api_key(path: str = DEFAULT_NGC_CONFIG) -> str:

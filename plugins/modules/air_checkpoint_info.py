@@ -18,7 +18,7 @@ description:
     requests as possible.
   - Never changes anything.
 author:
-  - nvair.air maintainers
+  - nvair.air maintainers (@nvair)
 extends_documentation_fragment:
   - nvair.air.connection
 attributes:

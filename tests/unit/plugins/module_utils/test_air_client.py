@@ -57,6 +57,7 @@ def connection_dropped():
         ("https://h/api/v3/simulations/?x=1", "https://h/api/v3"),
         ("https://h/api/v3x", "https://h/api/v3"),
         ("  HTTPS://Air.Example.COM/api/v3  ", "https://air.example.com/api/v3"),
+        ("http://[::1]:8000/x", "http://[::1]:8000/api/v3"),
     ],
 )
 def test_api_url_is_normalised_like_the_sdk(given, expected):
@@ -66,6 +67,12 @@ def test_api_url_is_normalised_like_the_sdk(given, expected):
 @pytest.mark.parametrize("given", ["api.air-ngc.nvidia.com", "", "ftp://h/api/v3", "https://"])
 def test_api_url_without_scheme_or_host_is_refused(given):
     with pytest.raises(AirError, match=r"^api_url .* needs an http or https scheme and a host"):
+        normalize_api_url(given)
+
+
+@pytest.mark.parametrize("given", ["http://h:99999/api/v3", "http://h:port/"])
+def test_api_url_with_a_bad_port_is_refused(given):
+    with pytest.raises(AirError, match=r"^api_url .* has an invalid port"):
         normalize_api_url(given)
 
 
@@ -258,7 +265,7 @@ def test_get_retries_503_with_capped_exponential_backoff(make_client, mocked, ap
     logged = []
     client = make_client(retries=5, retry_max_delay=3, log=logged.append)
     url = f"{api}/{CP}{CP_ID}/"
-    for _ in range(4):
+    for _attempt in range(4):
         mocked.get(url, status=503, json={"detail": "busy"})
     mocked.get(url, json={"id": CP_ID})
 
@@ -318,7 +325,7 @@ def test_500_is_not_retried(client, mocked, api):
 
 def test_exhausted_retries_say_how_many(make_client, mocked, api):
     client = make_client(retries=2)
-    for _ in range(3):
+    for _attempt in range(3):
         mocked.get(f"{api}/{CP}", status=504)
 
     with pytest.raises(AirError) as caught:
@@ -486,7 +493,7 @@ def test_tls_failure_explains_ca_path(client, mocked, api):
 
 
 def test_unreachable_host_after_retries(client, mocked, api, sleeps):
-    for _ in range(4):
+    for _attempt in range(4):
         mocked.get(f"{api}/{CP}", body=connect_refused())
 
     with pytest.raises(AirError) as caught:
