@@ -211,7 +211,12 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(400, {"detail": f"Content-Length must be an integer up to {MAX_BODY}."})
             return None
-        return self.rfile.read(int(length))
+        body = self.rfile.read(int(length))
+        if len(body) < int(length):
+            self.close_connection = True
+            self._send(400, {"detail": "The request body ended before Content-Length bytes."})
+            return None
+        return body
 
     def _send(self, status, payload, headers=()):
         data = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
@@ -231,6 +236,12 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # 32 clients connecting at once must not overflow the backlog
+
+    def handle_error(self, request, client_address):
+        # A client that hangs up on a keep-alive connection is normal, not worth a traceback.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def parse_args(argv):

@@ -59,7 +59,7 @@ class Request:
 
 # -- list parameters ---------------------------------------------------------------------
 
-_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+_INTEGER = re.compile(r"^\s*[+-]?[0-9]+\s*$")  # not \d, which accepts non-ASCII digits
 
 
 def _integer(params, key, default, minimum, errors):
