@@ -69,7 +69,9 @@ class EmulatorProcess:
             "--auto-delete-limit": auto_delete_limit,
             "--log": log,
         }
-        self.args = [python or sys.executable, EMULATOR, "--port", "0", "--dataset", str(dataset)]
+        # AIR_EMULATOR_PYTHON runs the emulator under another interpreter than the tests.
+        python = python or os.environ.get("AIR_EMULATOR_PYTHON") or sys.executable
+        self.args = [python, EMULATOR, "--port", "0", "--dataset", str(dataset)]
         for flag, value in options.items():
             if value is not None:
                 self.args += [flag, str(value)]
