@@ -143,18 +143,19 @@ def main():
         print(f"{'scenario':<34} {'threads':>7} {'requests':>8} {'seconds':>8} {'req/s':>10}")
 
         total = loaded["checkpoints"]
-        deep = [max(total - 200, 0), int(total * 0.9), int(total * 0.5)]
+        deep = max(int(total * 0.9), 0)
+        sequential = {}
         for threads in (1, 8, 32):
-            jobs = [list_job(0) for _ in range(args.requests)]
-            report(
-                "list limit=200 offset=0", threads, measure(emu, threads, jobs, args.max_seconds)
-            )
-            jobs = [list_job(deep[i % len(deep)]) for i in range(args.requests)]
-            report(
-                f"list limit=200 offset>={min(deep)}",
-                threads,
-                measure(emu, threads, jobs, args.max_seconds),
-            )
+            for offset in (0, deep):
+                jobs = [list_job(offset) for _ in range(args.requests)]
+                result = measure(emu, threads, jobs, args.max_seconds)
+                report(f"list limit=200 offset={offset}", threads, result)
+                if threads == 1:
+                    sequential[offset] = result[1] / max(result[0], 1)
+        print(
+            f"sequential page time: {sequential[0] * 1000:.1f} ms at offset 0, "
+            f"{sequential[deep] * 1000:.1f} ms at offset {deep}"
+        )
 
         ids = complete_ids(emu, args.deletes * 3)
         for n, threads in enumerate((1, 8, 32)):

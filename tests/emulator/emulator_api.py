@@ -266,6 +266,9 @@ def get_checkpoint(_request, emu, item_id):
 
 
 def patch_checkpoint(request, emu, item_id):
+    # As in DRF, the object is looked up before the body is read: an unknown id is 404 first.
+    if emu.store.get("checkpoint", item_id) is None:
+        raise ApiError(404, NOT_FOUND)
     data = request.json_object()
     changes, errors = {}, {}
     if "name" in data:
@@ -275,8 +278,6 @@ def patch_checkpoint(request, emu, item_id):
             changes["favorite"] = int(data["favorite"])
         else:
             errors["favorite"] = ["Must be a valid boolean."]
-    if emu.store.get("checkpoint", item_id) is None:
-        raise ApiError(404, NOT_FOUND)
     if errors:
         raise ApiError(400, errors)
     return _found(emu.store.update_checkpoint(item_id, changes), checkpoint_json)
@@ -296,11 +297,11 @@ def get_run(_request, emu, item_id):
 
 
 def patch_run(request, emu, item_id):
+    if emu.store.get("run", item_id) is None:
+        raise ApiError(404, NOT_FOUND)
     data = request.json_object()
     errors = {}
     name = _name_field(data, errors, 1) if "name" in data else None
-    if emu.store.get("run", item_id) is None:
-        raise ApiError(404, NOT_FOUND)
     if errors:
         raise ApiError(400, errors)
     if name is None:
@@ -314,6 +315,8 @@ def get_simulation(_request, emu, item_id):
 
 def _action(action):
     def handler(request, emu, item_id):
+        if emu.store.get("simulation", item_id) is None:
+            raise ApiError(404, NOT_FOUND)
         body = request.json_object()
         try:
             shown = simulation_action(emu.store, emu.settings, item_id, action, body)

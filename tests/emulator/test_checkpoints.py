@@ -219,9 +219,10 @@ def test_get_accepts_upper_case_uuid(emu):
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
 def test_unknown_or_malformed_ids_are_404(emu, item_id, method):
     answer = emu.request(method, f"{CHECKPOINTS}{item_id}/", json_body={"name": "x"})
+    with_bad_body = emu.request(method, f"{CHECKPOINTS}{item_id}/", body=b"{oops")
 
-    assert answer.status == 404
-    assert answer.json() == {"detail": "Not found."}
+    assert answer.status == with_bad_body.status == 404
+    assert answer.json() == with_bad_body.json() == {"detail": "Not found."}
 
 
 # -- PATCH -------------------------------------------------------------------------------
