@@ -97,6 +97,12 @@ def writes(http):
     return [(c.request.method, c.request.url) for c in http.calls if c.request.method != "GET"]
 
 
+def valid_items(raw_items):
+    items, problems = actions.parse_items(raw_items)
+    assert problems == []
+    return items
+
+
 def body_of(call):
     return json.loads(call.request.body)
 
@@ -318,7 +324,7 @@ def test_a_pending_checkpoint_fails_without_wait(http, client, waiter):
 
 
 def test_a_pending_checkpoint_is_deleted_once_complete_with_wait(http, client, waiter, fake_time):
-    for _ in range(5):
+    for _poll in range(5):
         http.get(cp_url(CP1), json=checkpoint(state="PENDING"))
     http.get(cp_url(CP1), json=checkpoint(state="COMPLETE"))
     http.delete(cp_url(CP1), status=204)
@@ -539,12 +545,13 @@ def test_single_form_absent_by_a_name_held_only_by_deleted_checkpoints(http, cli
 def test_single_form_duplicate_names_fail_without_acting(http, client, waiter):
     http.get(LIST_URL, json=page(checkpoint(CP1, name="d"), checkpoint(CP2, name="d")))
 
-    outcome, _ = actions.run_single(
+    outcome, shaped = actions.run_single(
         client, actions.Desired(state="absent", name="d"), simulation_id=SIM, waiter=waiter
     )
 
     assert outcome.status == "failed"
     assert "set id to choose one" in outcome.msg
+    assert shaped == {}
     assert writes(http) == []
 
 
@@ -585,7 +592,7 @@ def test_parse_items_accepts_ids_and_dicts_and_drops_repeats():
 
 
 def test_parse_items_names_every_bad_element():
-    _, problems = actions.parse_items(
+    items, problems = actions.parse_items(
         [CP1, "not-a-uuid", {"name": "no id"}, 7, {"id": CP2, "modified": "yesterday"}]
     )
 
@@ -595,6 +602,7 @@ def test_parse_items_names_every_bad_element():
         "checkpoints[3] must be a checkpoint id or a dict with 'id', got 7",
         "checkpoints[4].modified is not a timestamp: 'yesterday'",
     ]
+    assert items == [actions.Item(CP1)]
 
 
 @pytest.mark.parametrize(
@@ -621,9 +629,7 @@ def test_list_form_reports_every_outcome_and_counts_them(http, client, waiter):
     http.get(cp_url(CP5), json=checkpoint(CP5, name="e", state="PENDING"))
     http.get(cp_url(CP6), json=checkpoint(CP6, name="f", favorite=True))
     http.get(cp_url(CP7), status=500, json={"detail": "boom"})
-    items, _ = actions.parse_items(
-        [CP1, CP2, CP3, {"id": CP4, "modified": listed_modified}, CP5, CP6, CP7]
-    )
+    items = valid_items([CP1, CP2, CP3, {"id": CP4, "modified": listed_modified}, CP5, CP6, CP7])
 
     report = actions.run_many(client, items, actions.Desired(state="absent"), 3, waiter)
 
@@ -668,7 +674,7 @@ def test_list_form_reports_every_outcome_and_counts_them(http, client, waiter):
 def test_list_form_deletes_when_modified_still_matches(http, client, waiter):
     http.get(cp_url(CP1), json=checkpoint(CP1))
     http.delete(cp_url(CP1), status=204)
-    items, _ = actions.parse_items([{"id": CP1, "modified": "2026-03-11T18:40:02.000001Z"}])
+    items = valid_items([{"id": CP1, "modified": "2026-03-11T18:40:02.000001Z"}])
 
     report = actions.run_many(client, items, actions.Desired(state="absent"), 1, waiter)
 
@@ -678,7 +684,7 @@ def test_list_form_deletes_when_modified_still_matches(http, client, waiter):
 def test_list_form_check_mode_reads_but_never_writes(http, client, waiter):
     http.get(cp_url(CP1), json=checkpoint(CP1))
     http.get(cp_url(CP2), json=checkpoint(CP2, favorite=True))
-    items, _ = actions.parse_items([CP1, CP2])
+    items = valid_items([CP1, CP2])
 
     report = actions.run_many(
         client, items, actions.Desired(favorite=True, check_mode=True), 2, waiter
@@ -695,7 +701,7 @@ def test_list_form_check_mode_reads_but_never_writes(http, client, waiter):
 def test_list_form_present_fails_for_missing_and_deleted_checkpoints(http, client, waiter):
     http.get(cp_url(CP1), status=404, json={"detail": "Not found."})
     http.get(cp_url(CP2), json=checkpoint(CP2, state="DELETED"))
-    items, _ = actions.parse_items([CP1, CP2])
+    items = valid_items([CP1, CP2])
 
     report = actions.run_many(client, items, actions.Desired(favorite=True), 2, waiter)
 
@@ -708,7 +714,7 @@ def test_list_form_present_fails_for_missing_and_deleted_checkpoints(http, clien
 
 def test_list_form_stops_asking_after_an_auth_error(http, client, waiter):
     http.get(cp_url(CP1), status=403, json={"detail": "Forbidden."})
-    items, _ = actions.parse_items([CP1, CP2, CP3])
+    items = valid_items([CP1, CP2, CP3])
 
     report = actions.run_many(client, items, actions.Desired(state="absent"), 1, waiter)
 
@@ -721,7 +727,7 @@ def test_list_form_stops_asking_after_an_auth_error(http, client, waiter):
 def test_list_form_survives_an_unexpected_answer(http, client, waiter):
     http.get(cp_url(CP1), json=["not", "an", "object"])
     http.get(cp_url(CP2), json=checkpoint(CP2, state="DELETED"))
-    items, _ = actions.parse_items([CP1, CP2])
+    items = valid_items([CP1, CP2])
 
     report = actions.run_many(client, items, actions.Desired(state="absent"), 2, waiter)
 
@@ -743,7 +749,7 @@ def test_list_form_of_a_thousand_items_processes_each_once(http, client, waiter)
     item_url = re.compile(re.escape(LIST_URL) + r"[0-9a-f-]+/$")
     http.add_callback(responses.GET, item_url, callback=read)
     http.add_callback(responses.DELETE, item_url, callback=delete)
-    items, _ = actions.parse_items(ids + ids[:10])
+    items = valid_items(ids + ids[:10])
 
     report = actions.run_many(client, items, actions.Desired(state="absent"), 8, waiter)
 
