@@ -2,14 +2,14 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """HTTP client for the NVIDIA Air API v3.
 
-Depends on requests and the standard library only, so filter plugins, benchmarks and tests can
-use it without Ansible. Every user-facing failure is an AirError whose str() is one line.
+Depends on requests and the standard library only (no ansible-core imports), so filter
+plugins, benchmarks and tests can use it without Ansible. Every user-facing failure is an
+AirError whose str() is one line; errors live in air_errors.py, api_url and NGC config rules in
+air_config.py, and both are re-exported here.
 """
 
 from __future__ import annotations
 
-import configparser
-import ipaddress
 import os
 import random
 import re
@@ -17,7 +17,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 try:
     import requests
@@ -30,11 +30,37 @@ else:
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 
+from ansible_collections.nvair.air.plugins.module_utils.air_config import (
+    DEFAULT_API_URL,
+    DEFAULT_NGC_CONFIG,
+    is_loopback,
+    normalize_api_url,
+    origin_of,
+    read_ngc_api_key,
+)
+from ansible_collections.nvair.air.plugins.module_utils.air_errors import (
+    AirError,
+    describe_body,
+    hint_for,
+    root_cause,
+)
+
+# Re-exported: callers import everything client-related from this module.
+__all__ = [
+    "DEFAULT_API_URL",
+    "DEFAULT_NGC_CONFIG",
+    "HAS_REQUESTS",
+    "REQUESTS_IMPORT_ERROR",
+    "AirClient",
+    "AirError",
+    "normalize_api_url",
+    "read_ngc_api_key",
+]
+
 # Kept equal to galaxy.yml's version by a unit test.
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = f"nvair.air/{COLLECTION_VERSION}"
 
-DEFAULT_API_URL = "https://api.air-ngc.nvidia.com/api/v3"
 DEFAULT_CONNECT_TIMEOUT = 16.0
 DEFAULT_READ_TIMEOUT = 61.0
 DEFAULT_RETRIES = 5
@@ -42,7 +68,6 @@ DEFAULT_RETRY_MAX_DELAY = 60.0
 DEFAULT_PAGE_SIZE = 200
 MAX_PAGE_SIZE = 1000
 DEFAULT_POOL_SIZE = 32
-DEFAULT_NGC_CONFIG = "~/.ngc/config"
 
 # Statuses that mean "try again later". A 500 is deliberately absent: the SDK does not retry
 # 5xx (contract section 7), and a 500 from Air is more likely a bug that a retry repeats.
@@ -50,162 +75,9 @@ RETRY_STATUSES = frozenset((429, 502, 503, 504))
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "DELETE", "PUT"))
 BACKOFF_BASE = 1.0
 
-_API_PATH = re.compile(r"^/api/v\d+(?=/|$)")
 _TOKEN_CHARS = re.compile(r"^[\x21-\x7e]+$")
 _REDACTED = "********"
 _BODY_SNIPPET = 200
-# Fixed path segments; any other segment of a path is an object id (used for 404 hints).
-_PATH_WORDS = frozenset(
-    (
-        "simulations",
-        "runs",
-        "checkpoints",
-        "nodes",
-        "start",
-        "shutdown",
-        "rebuild",
-        "clone",
-        "bulk-rebuild",
-    )
-)
-
-
-class AirError(Exception):
-    """A failed Air API call or bad client configuration; str(err) is the user message."""
-
-    def __init__(
-        self,
-        msg: str,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        detail: str | None = None,
-        field_errors: dict | None = None,
-    ):
-        super().__init__(msg)
-        self.msg = msg
-        self.method = method
-        self.path = path
-        self.status = status
-        self.detail = detail
-        self.field_errors = field_errors
-
-    def __str__(self) -> str:
-        return self.msg
-
-    def to_dict(self) -> dict:
-        return {
-            "msg": self.msg,
-            "method": self.method,
-            "path": self.path,
-            "status": self.status,
-            "detail": self.detail,
-            "field_errors": self.field_errors,
-        }
-
-
-def normalize_api_url(url: str) -> str:
-    """Apply the SDK's rule: keep a path starting with /api/vN, otherwise use /api/v3.
-
-    Only the /api/vN part is kept, so base_url always ends with it; query and fragment are
-    dropped. Credentials inside the URL are refused because messages print the URL.
-    """
-    text = (url or "").strip()
-    parts = urlsplit(text)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        raise AirError(
-            f"api_url {text!r} is not a usable URL: it needs an http or https scheme and a "
-            f"host, e.g. {DEFAULT_API_URL}"
-        )
-    if parts.username is not None or parts.password is not None:
-        raise AirError(
-            "api_url must not contain a user name or password; pass the key as api_token "
-            "(or AIR_API_TOKEN) instead"
-        )
-    try:
-        port = parts.port
-    except ValueError:
-        raise AirError(f"api_url {text!r} has an invalid port") from None
-    host = parts.hostname
-    netloc = f"[{host}]" if ":" in host else host
-    if port is not None:
-        netloc += f":{port}"
-
-    match = _API_PATH.match(parts.path)
-    path = match.group(0) if match else "/api/v3"
-    return urlunsplit((scheme, netloc, path, "", ""))
-
-
-def read_ngc_api_key(path: str = DEFAULT_NGC_CONFIG) -> str:
-    """Return the one API key stored in the NGC CLI config file.
-
-    Like the SDK, every section is searched for an `apikey` entry, and the key must start with
-    `nvapi-` (the only kind Air accepts; a legacy NGC key is refused here with a clear message
-    rather than by a 403 later). Lines starting with ';' or '#' are comments. Sections holding
-    different keys are ambiguous and fail, naming the sections; the same key twice is fine.
-    """
-    full = os.path.expanduser(path)
-    missing_hint = (
-        "set api_token (or the AIR_API_TOKEN environment variable), or store a key with "
-        f"'ngc config set' in {path}"
-    )
-    if not os.path.isfile(full):
-        raise AirError(f"No Air API token: {missing_hint}")
-
-    # default_section is renamed so that a [DEFAULT] apikey is not copied into every section.
-    parser = configparser.ConfigParser(
-        interpolation=None, strict=False, default_section="\x00no-default"
-    )
-    try:
-        with open(full, encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except configparser.Error as exc:
-        # The parser's own message quotes the offending line, which may hold the key.
-        line = getattr(exc, "lineno", None)
-        if line is None and getattr(exc, "errors", None):
-            line = exc.errors[0][0]
-        where = f" (line {line})" if line is not None else ""
-        raise AirError(
-            f"Cannot parse the NGC config file {path}{where}; fix it or set api_token"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AirError(f"Cannot read the NGC config file {path}: {type(exc).__name__}") from None
-
-    keys = {}
-    for section in parser.sections():
-        value = parser.get(section, "apikey", fallback="").strip()
-        if value:
-            keys[section] = value
-    if not keys:
-        raise AirError(f"No apikey entry in {path}: {missing_hint}")
-    if len(set(keys.values())) > 1:
-        raise AirError(
-            f"{path} holds different API keys in sections {', '.join(sorted(keys))}; set "
-            "api_token (or AIR_API_TOKEN) to choose one"
-        )
-    section, key = sorted(keys.items())[0]
-    if not key.startswith("nvapi-"):
-        raise AirError(
-            f"The apikey in section [{section}] of {path} does not start with 'nvapi-' (a legacy "
-            "NGC key?); Air needs a personal or service API key: set api_token"
-        )
-    return key
-
-
-def _origin_of(parts) -> tuple:
-    scheme = parts.scheme.lower()
-    port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -222,31 +94,6 @@ def _retry_after_seconds(value: str | None, now: float | None = None) -> float |
     if when is None or when.tzinfo is None:
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-def _describe_body(data) -> tuple:
-    """Return (detail, field_errors, text) from a DRF-style error body (contract section 7)."""
-    if isinstance(data, dict):
-        detail = data.get("detail")
-        if detail is not None and not isinstance(detail, str):
-            detail = str(detail)
-        field_errors = None
-        parts = []
-        fields = {k: v for k, v in data.items() if k != "detail"}
-        if fields:
-            field_errors = {}
-            for name, messages in fields.items():
-                if not isinstance(messages, list):
-                    messages = [messages]
-                field_errors[name] = [str(m) for m in messages]
-                parts.append(f"{name}: {' '.join(field_errors[name])}")
-        text = detail or "; ".join(parts)
-        if detail and parts:
-            text = f"{detail} ({'; '.join(parts)})"
-        return detail, field_errors, text
-    if isinstance(data, list):
-        return None, None, " ".join(str(item) for item in data)
-    return None, None, str(data)
 
 
 class AirClient:
@@ -308,7 +155,7 @@ class AirClient:
             self._verify = True
 
         parts = urlsplit(self.base_url)
-        self._origin = _origin_of(parts)
+        self._origin = origin_of(parts)
         if not validate_certs and parts.scheme == "https":
             self._warn(
                 "validate_certs is false: the Air API's TLS certificate is not checked, so the "
@@ -316,7 +163,7 @@ class AirClient:
             )
             # Our one warning replaces urllib3's warning on every request.
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-        if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
             self._warn(
                 f"api_url uses plain http to {parts.hostname}: the API token travels "
                 "unencrypted; use https"
@@ -419,7 +266,7 @@ class AirClient:
                     method="GET",
                     path=path,
                 )
-            if _origin_of(urlsplit(next_url)) != self._origin:
+            if origin_of(urlsplit(next_url)) != self._origin:
                 raise AirError(
                     f"GET {path}: the API's next link {next_url} is not on api_url's host "
                     f"{self.base_url}; refusing to send the token there (set api_url to the host "
@@ -531,16 +378,16 @@ class AirClient:
             return f"no answer within {self.read_timeout:g} s"
         if isinstance(exc, requests.exceptions.ConnectionError):
             if exc.args and isinstance(exc.args[0], urllib3.exceptions.MaxRetryError):
-                return f"cannot connect ({_root_cause(exc.args[0].reason)})"
-            return f"connection lost ({_root_cause(exc)})"
-        return f"{type(exc).__name__} ({_root_cause(exc)})"
+                return f"cannot connect ({root_cause(exc.args[0].reason)})"
+            return f"connection lost ({root_cause(exc)})"
+        return f"{type(exc).__name__} ({root_cause(exc)})"
 
     def _connection_error(self, method, path, exc, attempts) -> AirError:
         after = f" (after {attempts} retries)" if attempts else ""
         where = self.base_url
         if isinstance(exc, requests.exceptions.SSLError):
             msg = (
-                f"{method} {path}: TLS error talking to {where}: {_root_cause(exc)}. If the server "
+                f"{method} {path}: TLS error talking to {where}: {root_cause(exc)}. If the server "
                 "uses a private CA, set ca_path to its CA bundle; validate_certs: false disables "
                 "the check (insecure)"
             )
@@ -590,7 +437,7 @@ class AirClient:
         except ValueError:
             detail, field_errors, text = None, None, self._snippet(response)
         else:
-            detail, field_errors, text = _describe_body(data)
+            detail, field_errors, text = describe_body(data)
         if 200 <= status < 300:
             wanted = " or ".join(str(s) for s in expected)
             text = f"the API answered {status}, expected {wanted}"
@@ -600,7 +447,7 @@ class AirClient:
             msg += f": {text}"
         if attempts:
             msg += f" (after {attempts} retries)"
-        hint = _hint(method, path, status)
+        hint = hint_for(method, path, status)
         if hint:
             msg += f". {hint}"
         if field_errors:
@@ -613,45 +460,3 @@ class AirClient:
             detail=self.redact(detail),
             field_errors=field_errors,
         )
-
-
-def _root_cause(exc) -> str:
-    """The innermost readable reason of a requests/urllib3 exception chain."""
-    for _depth in range(6):
-        inner = None
-        if HAS_REQUESTS and isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason:
-            inner = exc.reason
-        elif exc.args and isinstance(exc.args[0], BaseException):
-            inner = exc.args[0]
-        elif len(exc.args) > 1 and isinstance(exc.args[1], BaseException):
-            inner = exc.args[1]
-        if inner is None:
-            break
-        exc = inner
-    # urllib3 prefixes messages with "<urllib3.connection.HTTPConnection object at 0x...>: ".
-    text = re.sub(r"<[^>]* object at 0x[0-9a-f]+>: ", "", str(exc))
-    return text or type(exc).__name__
-
-
-def _hint(method: str, path: str, status: int) -> str:
-    if status in (401, 403):
-        scope = "air:simulation_read" if method == "GET" else "air:simulation_edit"
-        return (
-            "Check the API token (api_token or AIR_API_TOKEN): it must be a valid NGC API key "
-            f"with the {scope} scope"
-        )
-    if status == 404:
-        segments = [s for s in path.split("?")[0].strip("/").split("/") if s]
-        for index in range(len(segments) - 1, 0, -1):
-            if segments[index] not in _PATH_WORDS:
-                kind = segments[index - 1].rstrip("s")
-                return (
-                    f"Check the {kind} id {segments[index]}: it does not exist or this token "
-                    "cannot see it"
-                )
-        return "Check api_url: the API has no such path"
-    if status == 429:
-        return "The API is rate limiting; raise retries or retry_max_delay, or try again later"
-    if status >= 500:
-        return "The Air API failed; try again later"
-    return ""

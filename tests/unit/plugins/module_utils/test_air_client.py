@@ -14,7 +14,7 @@ import urllib3
 import yaml
 from responses import matchers
 
-from ansible_collections.nvair.air.plugins.module_utils import air_client
+from ansible_collections.nvair.air.plugins.module_utils import air_client, air_errors
 from ansible_collections.nvair.air.plugins.module_utils.air_client import (
     USER_AGENT,
     AirError,
@@ -604,7 +604,7 @@ def test_default_ngc_config_path_is_in_home(tmp_path, monkeypatch):
 
 def test_root_cause_strips_object_reprs():
     exc = connect_refused()
-    assert air_client._root_cause(exc) == (
+    assert air_errors.root_cause(exc) == (
         "Failed to establish a new connection: [Errno 111] Connection refused"
     )
-    assert not re.search(r"0x[0-9a-f]+", air_client._root_cause(connection_dropped()))
+    assert not re.search(r"0x[0-9a-f]+", air_errors.root_cause(connection_dropped()))
