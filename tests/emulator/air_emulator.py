@@ -277,8 +277,10 @@ def parse_args(argv):
     )
     parser.add_argument("--log", help="append one line per request (method, path, status)")
     args = parser.parse_args(argv)
-    if args.complete_after < 0 or args.latency_ms < 0 or args.auto_delete_limit < 0:
-        parser.error("--complete-after, --latency-ms and --auto-delete-limit must be >= 0")
+    if not 0 <= args.complete_after <= 10**7 or not 0 <= args.latency_ms <= 600_000:
+        parser.error("--complete-after must be 0 to 10**7 seconds, --latency-ms 0 to 600000")
+    if args.auto_delete_limit < 0:
+        parser.error("--auto-delete-limit must be >= 0")
     return args
 
 

@@ -73,10 +73,16 @@ class Counters:
             self.internal_errors = 0
 
 
-def _number(body, key, default, minimum, kind=int):
+MAX_WAIT = 600  # seconds; bounds delays, latency and Retry-After so nothing hangs for good
+
+
+def _number(body, key, default, minimum, kind=int, maximum=None):
     value = body.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise AdminError(f"'{key}' must be a number >= {minimum}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise AdminError(f"'{key}' must be a number")
+    if value < minimum or (maximum is not None and value > maximum):
+        bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        raise AdminError(f"'{key}' must be {bounds}")
     return kind(value)
 
 
@@ -91,7 +97,7 @@ class Faults:
         kind = body.get("kind")
         if kind not in ("status", "delay", "drop"):
             raise AdminError("'kind' must be 'status', 'delay' or 'drop'")
-        fault = {"kind": kind, "count": _number(body, "count", 1, 1)}
+        fault = {"kind": kind, "count": _number(body, "count", 1, 1, int, 10**9)}
         if kind == "status":
             status = body.get("status")
             if status not in FAULT_STATUSES:
@@ -99,9 +105,9 @@ class Faults:
             fault["status"] = status
             default_wait = 1 if status == 429 else None
             if body.get("retry_after", default_wait) is not None:
-                fault["retry_after"] = _number(body, "retry_after", default_wait, 0)
+                fault["retry_after"] = _number(body, "retry_after", default_wait, 0, int, MAX_WAIT)
         if kind == "delay":
-            fault["delay_ms"] = _number(body, "delay_ms", None, 0)
+            fault["delay_ms"] = _number(body, "delay_ms", None, 0, int, MAX_WAIT * 1000)
         for key in ("method", "path"):
             value = body.get(key)
             if value is not None and not isinstance(value, str):
@@ -183,11 +189,11 @@ def load_dataset(emulator, body):
 def update_settings(settings, body):
     changes = {}
     if "latency_ms" in body:
-        changes["latency_ms"] = _number(body, "latency_ms", 0, 0)
+        changes["latency_ms"] = _number(body, "latency_ms", 0, 0, int, MAX_WAIT * 1000)
     if "complete_after" in body:
-        changes["complete_after"] = _number(body, "complete_after", 0, 0, float)
+        changes["complete_after"] = _number(body, "complete_after", 0, 0, float, 10**7)
     if "auto_delete_limit" in body:
-        changes["auto_delete_limit"] = _number(body, "auto_delete_limit", 0, 0)
+        changes["auto_delete_limit"] = _number(body, "auto_delete_limit", 0, 0, int, 10**9)
     if "protect_favorites" in body:
         if not isinstance(body["protect_favorites"], bool):
             raise AdminError("'protect_favorites' must be true or false")

@@ -69,7 +69,9 @@ def _integer(params, key, default, minimum, errors):
     if not _INTEGER.match(text):
         errors[key] = ["A valid integer is required."]
         return default
-    value = int(text)
+    # Python refuses int() on very long digit strings; past 10**18 the value no longer matters.
+    huge = -(10**18) if text.strip().startswith("-") else 10**18
+    value = int(text) if len(text.strip().lstrip("+-")) <= 18 else huge
     if value < minimum:
         errors[key] = [f"Ensure this value is greater than or equal to {minimum}."]
         return default

@@ -118,6 +118,8 @@ def test_clear_faults(emu):
         {"kind": "delay"},
         {"kind": "delay", "delay_ms": -1},
         {"kind": "status", "status": 500, "method": 5},
+        {"kind": "delay", "delay_ms": 10**12},
+        {"kind": "status", "status": 429, "retry_after": 10**9},
     ],
 )
 def test_invalid_fault_bodies_are_400(emu, body):
@@ -169,7 +171,8 @@ def test_settings_change_at_run_time_and_reject_bad_values(emu):
 
     assert changed["latency_ms"] == 5 and changed["complete_after"] == 0.5
     assert statuses(emu, 1) == [200]
-    for body in ({"latency_ms": -1}, {"complete_after": "x"}, {"nonsense": 1}):
+    bad = ({"latency_ms": -1}, {"latency_ms": 10**12}, {"complete_after": "x"}, {"nonsense": 1})
+    for body in bad:
         assert emu.request("PUT", "/_emulator/settings", json_body=body).status == 400
 
 

@@ -86,13 +86,17 @@ def test_non_utf8_authorization_is_403(emu):
         "search=%ff%fe",
         "run=&simulation=&state=&favorite=",
         "a=1&" * 2000,
+        "limit=" + "9" * 5000,
+        "offset=" + "9" * 5000,
     ],
 )
 def test_odd_but_valid_queries_are_200(emu, query):
     assert emu.request("GET", f"{CHECKPOINTS}?{query}").status == 200
 
 
-@pytest.mark.parametrize("query", ["limit=%D9%A3", "limit=5&limit=abc", "simulation=%ff"])
+@pytest.mark.parametrize(
+    "query", ["limit=%D9%A3", "limit=5&limit=abc", "simulation=%ff", "offset=-" + "9" * 5000]
+)
 def test_odd_invalid_queries_are_400(emu, query):
     assert emu.request("GET", f"{CHECKPOINTS}?{query}").status == 400
 

@@ -122,7 +122,13 @@ def test_pending_checkpoint_completes_after_a_restart(tmp_path):
 
 @pytest.mark.parametrize(
     "args",
-    [["--complete-after", "-1"], ["--latency-ms", "x"], ["--auto-delete-limit", "-2"], []],
+    [
+        ["--complete-after", "-1"],
+        ["--complete-after", "nan"],
+        ["--latency-ms", "x"],
+        ["--auto-delete-limit", "-2"],
+        [],
+    ],
 )
 def test_bad_command_lines_exit_with_usage(args):
     command = [sys.executable, EMULATOR, "--port", "0", *args]
