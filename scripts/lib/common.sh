@@ -159,6 +159,10 @@ sync_collection() {
         # ls-files still lists tracked files deleted from the work tree; tar must skip those.
         (cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard |
             while IFS= read -r -d '' file; do
+                case "$file" in
+                    # Tool state that a missing .gitignore entry must not smuggle into the tree.
+                    .ansible/* | .venv*/* | .demo/* | .cache/* | tests/output/*) continue ;;
+                esac
                 [[ -e "$file" || -L "$file" ]] && printf '%s\0' "$file"
             done | tar --null -T - -cf -) | tar -xf - -C "$dest"
     else
