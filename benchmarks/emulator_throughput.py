@@ -76,7 +76,7 @@ def measure(emu, threads, jobs, max_seconds):
             client.close()
 
     started = time.monotonic()
-    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    workers = [threading.Thread(target=worker) for _thread in range(threads)]
     for thread in workers:
         thread.start()
     for thread in workers:
@@ -86,7 +86,7 @@ def measure(emu, threads, jobs, max_seconds):
 
 def list_job(offset):
     def job(client):
-        status, _ = client.call("GET", f"{CHECKPOINTS}?limit=200&offset={offset}&ordering=created")
+        status = client.call("GET", f"{CHECKPOINTS}?limit=200&offset={offset}&ordering=created")[0]
         return status == 200
 
     return job
@@ -94,7 +94,7 @@ def list_job(offset):
 
 def delete_job(checkpoint_id):
     def job(client):
-        status, _ = client.call("DELETE", f"{CHECKPOINTS}{checkpoint_id}/", b"{}")
+        status = client.call("DELETE", f"{CHECKPOINTS}{checkpoint_id}/", b"{}")[0]
         return status == 204
 
     return job
@@ -147,7 +147,7 @@ def main():
         sequential = {}
         for threads in (1, 8, 32):
             for offset in (0, deep):
-                jobs = [list_job(offset) for _ in range(args.requests)]
+                jobs = [list_job(offset)] * args.requests
                 result = measure(emu, threads, jobs, args.max_seconds)
                 report(f"list limit=200 offset={offset}", threads, result)
                 if threads == 1:

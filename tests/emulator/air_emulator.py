@@ -129,7 +129,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(500, {"detail": "Internal emulator error."})
 
     def _authorized(self, emu):
-        scheme, _, credentials = self.headers.get("Authorization", "").partition(" ")
+        scheme, _space, credentials = self.headers.get("Authorization", "").partition(" ")
         if not credentials or scheme.lower() != "bearer":
             self._send(403, {"detail": "Authentication credentials were not provided."})
             return False

@@ -5,6 +5,7 @@ None of this exists in the real Air API. Admin calls need the same bearer token 
 """
 
 import dataclasses
+import math
 import threading
 from collections import Counter
 
@@ -78,7 +79,7 @@ MAX_WAIT = 600  # seconds; bounds delays, latency and Retry-After so nothing han
 
 def _number(body, key, default, minimum, kind=int, maximum=None):
     value = body.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
         raise AdminError(f"'{key}' must be a number")
     if value < minimum or (maximum is not None and value > maximum):
         bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"

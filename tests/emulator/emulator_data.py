@@ -168,7 +168,7 @@ class _Builder:
         rng = self.rng
         run_count = max(1, min(count, rng.randint(2, 8))) if count else rng.randint(1, 3)
         span = (end - start).total_seconds()
-        times = sorted(start + dt.timedelta(seconds=rng.uniform(0, span)) for _ in range(count))
+        times = sorted(start + dt.timedelta(seconds=rng.uniform(0, span)) for _n in range(count))
         per_run = [
             count // run_count + (1 if i < count % run_count else 0) for i in range(run_count)
         ]
@@ -294,7 +294,7 @@ def demo(seed=1, anchor=None):
         return _auto_name(k, created)
 
     name_styles = (_auto_name, numbered, user_named)
-    sizes = [max(3, int(rng.paretovariate(1.3) * 20)) for _ in range(52)]
+    sizes = [max(3, int(rng.paretovariate(1.3) * 20)) for _n in range(52)]
     scale = 2200 / sum(sizes)
     sizes = [max(3, int(size * scale)) for size in sizes]
 
@@ -359,7 +359,7 @@ def demo(seed=1, anchor=None):
         favorite_ratio=1.0,
     )
     # Two simulations share a name, so name lookups must notice the ambiguity.
-    for _ in range(2):
+    for _copy in range(2):
         sim = builder.simulation("duplicate-name", sim_created())
         builder.history(
             sim,

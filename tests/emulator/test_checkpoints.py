@@ -369,7 +369,7 @@ def test_second_delete_is_400(fresh):
     item = first(fresh, state="COMPLETE")
     path = f"{CHECKPOINTS}{item['id']}/"
 
-    statuses = [fresh.request("DELETE", path, json_body={}).status for _ in range(2)]
+    statuses = [fresh.request("DELETE", path, json_body={}).status for _attempt in range(2)]
 
     assert statuses == [204, 400]
 

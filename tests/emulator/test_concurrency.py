@@ -47,7 +47,7 @@ def test_keep_alive_connection_serves_many_requests(emu):
         call(connection, emu, "GET", CHECKPOINTS + "?limit=1")
         sock = connection.sock
 
-        for _ in range(5):
+        for _request in range(5):
             assert call(connection, emu, "GET", CHECKPOINTS + "?limit=1")[0] == 200
 
         assert connection.sock is sock

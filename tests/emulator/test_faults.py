@@ -16,7 +16,7 @@ def some_checkpoint(emu, state="COMPLETE"):
 
 
 def statuses(emu, count, method="GET", path=CHECKPOINTS):
-    return [emu.request(method, path, params={"limit": 1}).status for _ in range(count)]
+    return [emu.request(method, path, params={"limit": 1}).status for _n in range(count)]
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])

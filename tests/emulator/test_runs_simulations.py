@@ -313,18 +313,18 @@ def states_after_shutdown(emu, favorites, **settings):
 def test_retention_deletes_the_oldest_non_favorite(custom):
     states = states_after_shutdown(custom, [True, False, False])
 
-    assert [s for _, s in states] == ["COMPLETE", "DELETED", "COMPLETE", "COMPLETE"]
+    assert [state for _name, state in states] == ["COMPLETE", "DELETED", "COMPLETE", "COMPLETE"]
 
 
 def test_retention_deletes_the_oldest_favorite_when_all_are_favorites(custom):
     states = states_after_shutdown(custom, [True, True, True])
 
-    assert [s for _, s in states] == ["DELETED", "COMPLETE", "COMPLETE", "COMPLETE"]
+    assert [state for _name, state in states] == ["DELETED", "COMPLETE", "COMPLETE", "COMPLETE"]
 
 
 def test_retention_can_protect_favorites_or_be_disabled(custom):
     protected = states_after_shutdown(custom, [True, True, True], protect_favorites=True)
     disabled = states_after_shutdown(custom, [False, False, False], auto_delete_limit=0)
 
-    assert [s for _, s in protected] == ["COMPLETE"] * 4
-    assert [s for _, s in disabled] == ["COMPLETE"] * 4
+    assert [state for _name, state in protected] == ["COMPLETE"] * 4
+    assert [state for _name, state in disabled] == ["COMPLETE"] * 4
