@@ -1,5 +1,6 @@
 """Starting, stopping and --state-file persistence of the emulator process."""
 
+import http.client
 import json
 import signal
 import subprocess
@@ -34,9 +35,17 @@ def test_ready_line_is_one_line_ending_with_the_base_url():
 
 def test_sigterm_stops_cleanly_with_open_keep_alive_connections():
     emu = EmulatorProcess(dataset="empty").start()
-    emu.request("GET", CHECKPOINTS)
+    idle = http.client.HTTPConnection(emu.host, emu.port, timeout=30)
+    try:
+        idle.request(
+            "GET", "/api/v3/" + CHECKPOINTS, headers={"Authorization": f"Bearer {emu.token}"}
+        )
+        idle.getresponse().read()
 
-    assert emu.stop() == 0
+        assert emu.stop() == 0
+    finally:
+        idle.close()
+    assert emu.stderr_text() == ""
 
 
 def test_dataset_from_a_json_file(tmp_path):
