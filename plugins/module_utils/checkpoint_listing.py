@@ -18,6 +18,7 @@ from ansible_collections.nvair.air.plugins.module_utils.air_time import parse_ti
 from ansible_collections.nvair.air.plugins.module_utils.checkpoints import (
     CHECKPOINTS_PATH,
     ORDERING_FIELDS,
+    RUN_LOOKUPS_BEFORE_LISTING,
     STATES,
     RunIndex,
     checkpoint_path,
@@ -25,6 +26,7 @@ from ansible_collections.nvair.air.plugins.module_utils.checkpoints import (
 )
 
 _TIME_FIELDS = ("created", "modified")
+MAX_RUN_LOOKUPS_FOR_LIMIT = 20
 
 
 def parse_ordering(text: str) -> list[tuple[str, bool]]:
@@ -210,8 +212,12 @@ class Selection:
         page_size = None
         if self.limit and len(listings) == 1 and not self._has_local_filters():
             page_size = min(self.limit, client.page_size)
-        # Only needed when a listing is not restricted to one simulation.
-        runs = RunIndex(client, self.simulations or None)
+        # Only needed when a listing is not restricted to one simulation. With a small limit,
+        # fetching each run costs less than listing every run of the organisation.
+        lookups = RUN_LOOKUPS_BEFORE_LISTING
+        if self.limit:
+            lookups = max(lookups, min(self.limit, MAX_RUN_LOOKUPS_FOR_LIMIT))
+        runs = RunIndex(client, self.simulations or None, lookups_before_listing=lookups)
 
         selected, seen = [], set()
         for params in listings:

@@ -361,3 +361,38 @@ def test_retries_are_reported(run_info, mocked, api):
     assert result["api_retries"] == [
         f"GET {CP}: 429 Too Many Requests; retry 1 of 5 in 1.0 s (Retry-After)"
     ]
+
+
+def test_small_limit_fetches_runs_one_by_one_instead_of_listing_them(run_info, mocked, api):
+    runs = [f"cccccccc-0000-4000-8000-00000000000{n}" for n in range(6)]
+    items = [cp(n + 1, run=runs[n]) for n in range(6)]
+    mocked.get(f"{api}/{CP}", json=page(items))
+    for run in runs:
+        mocked.get(f"{api}/simulations/runs/{run}/", json={"id": run, "simulation": SIM_A})
+
+    kind, result, _warnings = run_info(limit=6)
+
+    assert kind == "exit"
+    assert [c["simulation"] for c in result["checkpoints"]] == [SIM_A] * 6
+    # Six runs stay under the lookups allowed for limit=6: no listing of every run.
+    assert queries(mocked, "simulations/runs/") == []
+    assert len(mocked.calls) == 7
+
+
+def test_many_runs_are_loaded_with_one_run_listing(run_info, mocked, api):
+    runs = [f"cccccccc-0000-4000-8000-0000000000{n:02d}" for n in range(12)]
+    items = [cp(n + 1, run=runs[n]) for n in range(12)]
+    mocked.get(f"{api}/{CP}", json=page(items))
+    for run in runs[:4]:
+        mocked.get(f"{api}/simulations/runs/{run}/", json={"id": run, "simulation": SIM_A})
+    mocked.get(
+        f"{api}/simulations/runs/",
+        json=page([{"id": run, "simulation": SIM_B} for run in runs[4:]]),
+    )
+
+    kind, result, _warnings = run_info()
+
+    assert kind == "exit"
+    assert [c["simulation"] for c in result["checkpoints"]] == [SIM_A] * 4 + [SIM_B] * 8
+    assert queries(mocked, "simulations/runs/") == [{"limit": "200", "ordering": "created"}]
+    assert len(mocked.calls) == 6
