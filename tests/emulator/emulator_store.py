@@ -111,6 +111,8 @@ def run_json(row):
 
 
 def simulation_json(row):
+    # creator, auto_oob_enabled and enable_dhcp are required by nv-air-sdk's Simulation model;
+    # the rest of the fields the SDK knows are optional and left at null.
     return {
         "id": row[0],
         "name": row[1],
@@ -118,6 +120,13 @@ def simulation_json(row):
         "complete_checkpoint_count": row[5],
         "created": row[3],
         "modified": row[4],
+        "creator": "emulator@example.invalid",
+        "auto_oob_enabled": False,
+        "enable_dhcp": True,
+        "sleep_at": None,
+        "expires_at": None,
+        "documentation": None,
+        "metadata": None,
     }
 
 

@@ -8,6 +8,8 @@ from conftest import CHECKPOINTS, RUNS, SIMULATIONS, get_all, parse_time
 RUN_FIELDS = {"id", "name", "simulation", "started_from", "started_at", "ended_at", "created"}
 RUN_FIELDS |= {"modified"}
 SIMULATION_FIELDS = {"id", "name", "state", "complete_checkpoint_count", "created", "modified"}
+SIMULATION_FIELDS |= {"creator", "auto_oob_enabled", "enable_dhcp", "sleep_at", "expires_at"}
+SIMULATION_FIELDS |= {"documentation", "metadata"}
 
 
 def simulation_named(emu, name):
