@@ -44,8 +44,18 @@ def connection_argument_spec() -> dict:
     )
 
 
+def check_not_bool(module, *names) -> None:
+    """Ansible's int type accepts true/false as 1/0; a count given as a boolean is a mistake."""
+    for name in names:
+        if isinstance(module.params.get(name), bool):
+            module.fail_json(
+                msg=f"{name} must be a whole number, got the boolean {module.params[name]}"
+            )
+
+
 def _check_connection_params(module) -> None:
     params = module.params
+    check_not_bool(module, "retries", "page_size")
     if params["connect_timeout"] <= 0:
         module.fail_json(
             msg=f"connect_timeout must be above 0 seconds, got {params['connect_timeout']:g}"

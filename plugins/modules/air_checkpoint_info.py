@@ -243,6 +243,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.nvair.air.plugins.module_utils.air_client import AirError
 from ansible_collections.nvair.air.plugins.module_utils.air_module import (
+    check_not_bool,
     client_from_module,
     connection_argument_spec,
     fail_from_error,
@@ -320,6 +321,7 @@ def check_params(module):
         parse_ordering(params["ordering"])
     except ValueError as err:
         module.fail_json(msg=str(err))
+    check_not_bool(module, "limit")
     if params["limit"] is not None and params["limit"] < 1:
         module.fail_json(msg=f"limit must be 1 or more, got {params['limit']}; omit it for all")
 

@@ -282,6 +282,8 @@ def test_check_mode_lists_the_same(run_info, mocked, api):
         ),
         ({"ordering": "created,"}, "ordering 'created,' has an empty term"),
         ({"limit": 0}, "limit must be 1 or more, got 0; omit it for all"),
+        ({"limit": True}, "limit must be a whole number, got the boolean True"),
+        ({"retries": False}, "retries must be a whole number, got the boolean False"),
         (
             {"created_before": "last week"},
             "created_before: 'last week' is neither an ISO-8601 timestamp (e.g. "
