@@ -1,9 +1,11 @@
+# shellcheck shell=bash
 # Shell helpers shared by scripts/test.sh and scripts/ansible-test.sh (sourced, not run).
 #
 # Everything a test run needs is installed from the pinned files in tests/requirements/ into
 # virtual environments under .venvs/, so a fresh clone needs no manual step and a second run
 # reuses what the first one built.
 
+# shellcheck disable=SC2034  # used by the scripts that source this file
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENVS_DIR="${NVAIR_VENVS_DIR:-$REPO_ROOT/.venvs}"
 REQUIREMENTS_DIR="$REPO_ROOT/tests/requirements"
@@ -112,7 +114,7 @@ ensure_get_pip_standin() {
 
     mkdir -p "$cache"
     # get_venv_packages() lists pip='X.Y' for the default and for each overridden Python.
-    for version in $(sed -n "s/.*pip='\([0-9.]*\)'.*/\1/p" "$source" | sort -u); do
+    sed -n "s/.*pip='\([0-9.]*\)'.*/\1/p" "$source" | sort -u | while read -r version; do
         target="$cache/get_pip_${version//./_}.py"
         [[ -f "$target" ]] && continue
         write_get_pip_standin >"$target.tmp" && mv "$target.tmp" "$target"
