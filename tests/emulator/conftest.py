@@ -42,6 +42,13 @@ def get_all(emu, path, params=None, limit=1000):
     return items
 
 
+def first_page(emu, path, params=None, limit=10):
+    """The first `limit` items of a listing, in one request."""
+    answer = emu.request("GET", path, params={"limit": limit, **(params or {})})
+    assert answer.status == 200, answer
+    return answer.json()["results"]
+
+
 def assert_no_server_errors(emu):
     counters = emu.counters()
     assert counters["internal_errors"] == 0, counters

@@ -4,7 +4,7 @@ import http.client
 import json
 import threading
 
-from conftest import CHECKPOINTS, get_all
+from conftest import CHECKPOINTS, first_page, get_all
 
 THREADS = 32
 ROUNDS = 10
@@ -91,7 +91,7 @@ def test_32_clients_read_and_write_concurrently(fresh):
 
 
 def test_concurrent_deletes_of_one_checkpoint_succeed_exactly_once(fresh):
-    target = get_all(fresh, CHECKPOINTS, {"state": "COMPLETE"}, limit=5)[0]["id"]
+    target = first_page(fresh, CHECKPOINTS, {"state": "COMPLETE"})[0]["id"]
     results = []
     start = threading.Barrier(THREADS)
 

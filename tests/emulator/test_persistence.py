@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import CHECKPOINTS, SIMULATIONS, get_all
+from conftest import CHECKPOINTS, SIMULATIONS, first_page, get_all
 from harness import EMULATOR, EmulatorError, EmulatorProcess
 
 
@@ -92,9 +92,9 @@ def test_unloadable_dataset_fails_to_start_with_a_message(tmp_path, content):
 def test_state_file_keeps_changes_across_a_restart(tmp_path):
     state = tmp_path / "state.sqlite"
     with EmulatorProcess(dataset="demo", state_file=state, complete_after=0) as emu:
-        item = get_all(emu, CHECKPOINTS, {"state": "COMPLETE"}, limit=10)[0]
+        item = first_page(emu, CHECKPOINTS, {"state": "COMPLETE"})[0]
         emu.request("PATCH", f"{CHECKPOINTS}{item['id']}/", json_body={"name": "persisted"})
-        other = get_all(emu, CHECKPOINTS, {"state": "COMPLETE"}, limit=10)[1]
+        other = first_page(emu, CHECKPOINTS, {"state": "COMPLETE"})[1]
         emu.request("DELETE", f"{CHECKPOINTS}{other['id']}/", json_body={})
         count = emu.request("GET", CHECKPOINTS).json()["count"]
         assert emu.stop() == 0

@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from conftest import CHECKPOINTS, RUNS, SIMULATIONS, get_all, parse_time
+from conftest import CHECKPOINTS, RUNS, SIMULATIONS, first_page, get_all, parse_time
 
 RUN_FIELDS = {"id", "name", "simulation", "started_from", "started_at", "ended_at", "created"}
 RUN_FIELDS |= {"modified"}
@@ -24,7 +24,9 @@ def simulation_in_state(emu, state, with_deleted=False):
     for sim in get_all(emu, SIMULATIONS, {"ordering": "name"}):
         if sim["state"] != state or not sim["complete_checkpoint_count"]:
             continue
-        if not with_deleted or checkpoints_of(emu, sim["id"], state="DELETED", limit=1):
+        if not with_deleted or first_page(
+            emu, CHECKPOINTS, {"simulation": sim["id"], "state": "DELETED"}
+        ):
             return sim
     raise AssertionError(f"no {state} simulation in the demo data")
 
@@ -70,7 +72,7 @@ def test_runs_ordering_paging_and_bad_filters(emu):
 
 
 def test_run_get_and_patch_name(fresh):
-    run = get_all(fresh, RUNS, limit=1)[0]
+    run = first_page(fresh, RUNS)[0]
 
     assert fresh.request("GET", f"{RUNS}{run['id']}/").json() == run
     renamed = fresh.request("PATCH", f"{RUNS}{run['id']}/", json_body={"name": "boot ✓"})
@@ -81,7 +83,7 @@ def test_run_get_and_patch_name(fresh):
 
 @pytest.mark.parametrize("name", ["", "x" * 129, None, 5])
 def test_run_patch_rejects_bad_names(emu, name):
-    run = get_all(emu, RUNS, limit=1)[0]
+    run = first_page(emu, RUNS)[0]
 
     answer = emu.request("PATCH", f"{RUNS}{run['id']}/", json_body={"name": name})
 
