@@ -86,6 +86,11 @@ def client_from_module(module, pool_size: int | None = None) -> AirClient:
     _check_connection_params(module)
     params = module.params
 
+    if not (params["api_url"] or "").strip():
+        module.fail_json(
+            msg="api_url is empty: set api_url or the AIR_API_URL environment variable to the Air "
+            "API's URL, or unset both to use the default"
+        )
     token = params["api_token"]
     try:
         if token is None:

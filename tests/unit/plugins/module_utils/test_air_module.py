@@ -130,6 +130,22 @@ def test_blank_token_names_both_sources(monkeypatch, blank):
     }
 
 
+def test_empty_api_url_from_environment_names_both_sources(mocked, monkeypatch, token):
+    monkeypatch.setenv("AIR_API_URL", "")
+
+    kind, result, _warnings = run_module(probe, {"api_token": token})
+
+    assert (kind, result) == (
+        "fail",
+        {
+            "failed": True,
+            "msg": "api_url is empty: set api_url or the AIR_API_URL environment variable to the "
+            "Air API's URL, or unset both to use the default",
+        },
+    )
+    assert len(mocked.calls) == 0
+
+
 def test_bad_api_url_fails_before_any_request(mocked, token):
     kind, result, _warnings = run_module(probe, {"api_url": "air.example.com", "api_token": token})
 
