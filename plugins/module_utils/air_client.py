@@ -96,6 +96,20 @@ def _retry_after_seconds(value: str | None, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+class _BearerAuth:
+    """requests auth hook that sends the token as a bearer token."""
+
+    def __init__(self, token: str):
+        self._header = f"Bearer {token}"
+
+    def __call__(self, request):
+        request.headers["Authorization"] = self._header
+        return request
+
+    def __repr__(self) -> str:
+        return "<_BearerAuth ********>"
+
+
 class AirClient:
     """One requests session against one Air API base URL.
 
@@ -174,12 +188,11 @@ class AirClient:
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=int(pool_size), max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
+        # As session auth rather than a plain header, so a ~/.netrc entry for the host cannot
+        # replace the token; requests drops it when a redirect leaves the host.
+        self.session.auth = _BearerAuth(token)
         self.session.headers.update(
-            {
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/json",
-                "User-Agent": user_agent or USER_AGENT,
-            }
+            {"Accept": "application/json", "User-Agent": user_agent or USER_AGENT}
         )
 
     def __enter__(self) -> AirClient:

@@ -126,6 +126,20 @@ def test_request_sends_headers_and_trailing_slash(client, mocked, api, token):
     assert sent.req_kwargs["timeout"] == (16.0, 61.0)
 
 
+def test_a_netrc_entry_for_the_host_does_not_replace_the_token(
+    client, mocked, api, token, tmp_path, monkeypatch
+):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine air.test login someone password secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    mocked.get(f"{api}/{CP}{CP_ID}/", json={"id": CP_ID})
+
+    client.get(f"{CP}{CP_ID}/")
+
+    assert mocked.calls[0].request.headers["Authorization"] == f"Bearer {token}"
+
+
 def test_patch_sends_json_body_and_delete_expects_204(client, mocked, api):
     mocked.patch(
         f"{api}/{CP}{CP_ID}/",
