@@ -360,7 +360,7 @@ def run_many(client, items, desired, concurrency=8, waiter=None):
     stop = threading.Event()
     stop_reason = []
 
-    def work(item):
+    def outcome_of(item):
         if stop.is_set():
             return Outcome("failed", f"not attempted: {stop_reason[0]}")
         try:
@@ -376,13 +376,9 @@ def run_many(client, items, desired, concurrency=8, waiter=None):
         except Exception as err:  # one broken answer must not hide the other results
             return Outcome("failed", f"unexpected error: {type(err).__name__}: {err}")
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        outcomes = list(pool.map(work, items))
-
-    results = []
-    summary = dict.fromkeys(STATUSES, 0)
-    before, after = {}, {}
-    for item, outcome in zip(items, outcomes, strict=True):
+    def work(item):
+        # Reduced to the small entry here, so whole checkpoints are not kept for every item.
+        outcome = outcome_of(item)
         entry = {
             "id": item.id,
             "name": (outcome.checkpoint or {}).get("name"),
@@ -391,11 +387,20 @@ def run_many(client, items, desired, concurrency=8, waiter=None):
         }
         if outcome.failure:
             entry["failure"] = outcome.failure
+        return entry, outcome.before, outcome.after
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        done = list(pool.map(work, items))
+
+    results = []
+    summary = dict.fromkeys(STATUSES, 0)
+    before, after = {}, {}
+    for entry, changed_from, changed_to in done:
         results.append(entry)
-        summary[outcome.status] += 1
-        if outcome.changed:
-            before[item.id] = outcome.before
-            after[item.id] = outcome.after
+        summary[entry["status"]] += 1
+        if entry["status"] == "changed":
+            before[entry["id"]] = changed_from
+            after[entry["id"]] = changed_to
     summary["total"] = len(items)
     return {
         "results": results,
