@@ -100,7 +100,12 @@ notes:
   - In the list form, an item that fails does not stop the others; the task fails when any
     item failed, and still returns every result.
   - A token or permission error (401 or 403) on one item stops further requests; the items not
-    yet tried are reported as failed.
+    yet tried are reported as failed. Skipped items do not fail the task.
+  - "Assumptions about behaviour the Air API does not document: renaming or favoriting a
+    C(PENDING) checkpoint is allowed; an empty name is allowed; deleting a checkpoint that is not
+    C(COMPLETE) is refused with HTTP 400. The module reads the checkpoint before it deletes, so it
+    only sends a DELETE for a C(COMPLETE) one. When a retried DELETE is refused with 400, the
+    module reads the checkpoint again and counts it as deleted if it is C(DELETED) by then."
 extends_documentation_fragment:
   - nvair.air.connection
 attributes:
@@ -250,6 +255,13 @@ diff:
     - Both are empty when nothing changed.
   returned: always
   type: dict
+api_retries:
+  description:
+    - One line per retried API request (rate limiting, temporary server or network failures).
+  returned: when a request was retried
+  type: list
+  elements: str
+  sample: ["DELETE simulations/runs/checkpoints/0b4bc8a8-9f2a-4b8e-9a0e-2f6a3c2d1e11/: 503 Service Unavailable; retry 1 of 5 in 0.7 s"]
 """
 
 from ansible.module_utils.basic import AnsibleModule

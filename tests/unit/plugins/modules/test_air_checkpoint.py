@@ -622,3 +622,18 @@ def test_list_form_shows_the_first_ten_problems_only(http):
 def test_list_form_option_problems(http, args, msg):
     assert run(args) == ("fail", {"failed": True, "msg": msg})
     assert len(http.calls) == 0
+
+
+def test_retried_requests_are_listed_in_api_retries(http, no_sleep):
+    http.get(cp_url(CP1), json=checkpoint())
+    http.delete(cp_url(CP1), status=503, json={"detail": "Try later."})
+    http.delete(cp_url(CP1), status=204)
+    http.get(cp_url(CP1), json=checkpoint(state="DELETED"))
+    http.get(RUN_URL, json={"id": RUN, "simulation": SIM})
+
+    kind, payload = run({"id": CP1, "state": "absent", "retries": 2})
+
+    assert (kind, payload["changed"]) == ("exit", True)
+    (line,) = payload["api_retries"]
+    assert line.startswith(f"DELETE simulations/runs/checkpoints/{CP1}/: 503")
+    assert len(no_sleep) == 1
