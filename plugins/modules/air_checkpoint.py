@@ -269,6 +269,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.nvair.air.plugins.module_utils import checkpoint_actions as actions
 from ansible_collections.nvair.air.plugins.module_utils.air_client import AirError
 from ansible_collections.nvair.air.plugins.module_utils.air_module import (
+    check_not_bool,
     client_from_module,
     connection_argument_spec,
     fail_from_error,
@@ -373,6 +374,7 @@ def main():
         required_by={"simulation": "name"},
         supports_check_mode=True,
     )
+    check_not_bool(module, "wait_timeout", "concurrency")
     params = module.params
     problems = option_problems(params)
     items = []

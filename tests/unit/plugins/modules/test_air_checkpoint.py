@@ -473,6 +473,14 @@ def test_an_api_error_fails_with_its_structured_form_and_no_token(http):
             "name is the new name when id is given; it has no meaning with state=absent",
         ),
         ({"id": CP1, "wait_timeout": -1}, "wait_timeout must be 0 or more seconds, got -1"),
+        (
+            {"id": CP1, "wait_timeout": True},
+            "wait_timeout must be a whole number, got the boolean True",
+        ),
+        (
+            {"checkpoints": [CP1], "state": "absent", "concurrency": True},
+            "concurrency must be a whole number, got the boolean True",
+        ),
     ],
 )
 def test_options_that_contradict_each_other_fail_before_any_request(http, args, msg):
