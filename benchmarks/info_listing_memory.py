@@ -64,7 +64,7 @@ def main():
             emu.load(generate={"simulations": args.simulations, "checkpoints": size, "seed": 1})
             with AirClient(emu.base_url, emu.token, page_size=args.page_size) as client:
                 streamed, s_time, s_peak = measure(
-                    lambda client=client: sum(1 for _ in client.paginate(path))
+                    lambda client=client: sum(1 for _item in client.paginate(path))
                 )
                 kept, f_time, f_peak = measure(
                     lambda client=client: Selection(
