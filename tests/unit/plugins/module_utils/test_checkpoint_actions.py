@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 
 import pytest
 import requests
@@ -763,6 +764,33 @@ def test_list_form_of_a_thousand_items_processes_each_once(http, client, waiter)
     assert [r["id"] for r in report["results"]] == ids
     assert len(writes(http)) == 1000
     assert {cp["state"] for cp in store.values()} == {"DELETED"}
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_list_form_never_has_more_requests_in_flight_than_concurrency(http, client, concurrency):
+    lock = threading.Lock()
+    in_flight = [0, 0]  # now, highest seen
+
+    def read(request):
+        with lock:
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+        # Give other workers the chance to overlap with this request.
+        threading.Event().wait(0.002)
+        with lock:
+            in_flight[0] -= 1
+        cid = request.url.rstrip("/").rsplit("/", 1)[1]
+        return 200, {}, json.dumps(checkpoint(cid, state="DELETED"))
+
+    http.add_callback(responses.GET, re.compile(re.escape(LIST_URL) + r".+"), callback=read)
+    ids = [f"cccccccc-0000-4000-8000-{n:012d}" for n in range(40)]
+
+    report = actions.run_many(
+        client, valid_items(ids), actions.Desired(state="absent"), concurrency
+    )
+
+    assert report["summary"]["ok"] == 40
+    assert 1 <= in_flight[1] <= concurrency
 
 
 def test_summary_msg_counts_every_status():
