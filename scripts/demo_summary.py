@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: nvair.air contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Print a per-simulation table from a checkpoint_retention JSON report.
