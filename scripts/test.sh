@@ -2,7 +2,7 @@
 # The collection's whole test suite: what CI runs (.ci/run) and what a newcomer runs.
 #
 #   scripts/test.sh                 every stage, in order
-#   scripts/test.sh lint units      chosen stages only (see STAGES below; `units` and
+#   scripts/test.sh lint units      chosen stages only (names from --list; `units` and
 #                                   `integration` mean both ansible-core versions)
 #   scripts/test.sh --list          the stage names
 #
