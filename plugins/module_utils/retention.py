@@ -148,10 +148,23 @@ def _validate_checkpoints(checkpoints) -> list[dict]:
             "the input must be the list of checkpoints from air_checkpoint_info "
             f"(its 'checkpoints' result), got {type(checkpoints).__name__}"
         )
+    latest: dict = {}
     for item in checkpoints:
         if not isinstance(item, dict) or not item.get("id"):
             raise RetentionError(f"every checkpoint must be a dict with an 'id', got {item!r}")
-    return list(checkpoints)
+        # Merged listings (several states or simulations) can hold one checkpoint twice; counted
+        # twice it would take two of the keep places, so only its latest version stays.
+        seen = latest.get(item["id"])
+        if seen is None or _modified_at(item) >= _modified_at(seen):
+            latest[item["id"]] = item
+    return list(latest.values())
+
+
+def _modified_at(checkpoint) -> datetime:
+    try:
+        return parse_timestamp(checkpoint.get("modified"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=timezone.utc)
 
 
 def _created_at(checkpoint) -> datetime:

@@ -220,6 +220,21 @@ def test_checkpoints_without_simulation_are_reported_and_never_deleted():
     assert plan["totals"]["unresolved"] == 1
 
 
+def test_a_checkpoint_listed_twice_counts_once_in_its_latest_state():
+    # Listed as PENDING, then as COMPLETE by a second listing a moment later.
+    cps = [
+        checkpoint("new", day(5), state="PENDING", modified=day(5)),
+        checkpoint("mid", day(4)),
+        checkpoint("old", day(3)),
+        checkpoint("new", day(5), modified=day(5, hour=1)),
+        checkpoint("mid", day(4)),
+    ]
+    plan = plan_retention(cps, 2, now=NOW)
+    assert ids(entry(plan, "sim-a")["kept"]) == ["new", "mid"]
+    assert ids(plan["delete"]) == ["old"]
+    assert (plan["totals"]["checkpoints"], plan["totals"]["pending_ignored"]) == (3, 0)
+
+
 def test_empty_input_gives_an_empty_plan():
     plan = plan_retention([], 3, now=NOW)
     assert plan["simulations"] == []

@@ -204,3 +204,10 @@ def test_cleanup_plan_is_idempotent(args):
     first = cleanup_of(args)
     after = dict(args, checkpoints=apply(args["checkpoints"], first))
     assert cleanup_of(after)["delete"] == []
+
+
+@given(retention_inputs)
+@settings(max_examples=100, deadline=None)
+def test_retention_plan_ignores_repeated_listings(args):
+    doubled = dict(args, checkpoints=args["checkpoints"] + list(reversed(args["checkpoints"])))
+    assert plan_of(doubled) == plan_of(args)
