@@ -262,7 +262,8 @@ def plan_retention(
     keep = validate_keep(keep)
     if not isinstance(favorites_count_toward_keep, bool):
         raise RetentionError(
-            f"favorites_count_toward_keep must be true or false, got {favorites_count_toward_keep!r}"
+            "favorites_count_toward_keep must be true or false, "
+            f"got {favorites_count_toward_keep!r}"
         )
     age = validate_min_age(min_age)
     now = validate_now(now)
@@ -321,27 +322,26 @@ def _retain_one(sim, checkpoints, keep, favorites_count, cutoff) -> dict:
         keep_reason = (
             f"one of the newest {slots} non-favorites (favorites count toward keep {keep})"
         )
-        drop_reason = f"older than the newest {slots} non-favorites; {len(favorites)} favorite(s) count toward keep {keep}"
+        drop_reason = (
+            f"older than the newest {slots} non-favorites; "
+            f"{len(favorites)} favorite(s) count toward keep {keep}"
+        )
     else:
         keep_reason = f"one of the newest {keep}"
         drop_reason = f"older than the newest {keep}" if keep else "keep is 0"
 
-    verdicts = {}
-    for cp in favorites:
-        verdicts[cp["id"]] = _kept(cp, "favorite")
+    kept_ids = {cp["id"]: "favorite" for cp in favorites}
     protected = 0
     for rank, cp in enumerate(others, start=1):
         if rank <= slots:
-            verdicts[cp["id"]] = _kept(cp, keep_reason)
+            kept_ids[cp["id"]] = keep_reason
         elif cutoff is not None and _created_at(cp) > cutoff:
             protected += 1
-            verdicts[cp["id"]] = _kept(cp, "younger than min_age")
-        else:
-            verdicts[cp["id"]] = _delete(cp, drop_reason)
+            kept_ids[cp["id"]] = "younger than min_age"
 
     # Both lists follow creation time, so favorites sit among the others where they belong.
-    kept = [verdicts[cp["id"]] for cp in complete if "favorite" in verdicts[cp["id"]]]
-    deleted = [verdicts[cp["id"]] for cp in complete if "favorite" not in verdicts[cp["id"]]]
+    kept = [_kept(cp, kept_ids[cp["id"]]) for cp in complete if cp["id"] in kept_ids]
+    deleted = [_delete(cp, drop_reason) for cp in complete if cp["id"] not in kept_ids]
 
     pending = sum(1 for cp in checkpoints if cp.get("state") == "PENDING")
     already_deleted = sum(1 for cp in checkpoints if cp.get("state") == "DELETED")
