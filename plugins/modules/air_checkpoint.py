@@ -149,6 +149,7 @@ EXAMPLES = r"""
 - name: List the old checkpoints of a simulation
   nvair.air.air_checkpoint_info:
     simulation: lab-1
+    state: COMPLETE
     created_before: 30d
     favorite: false
   register: old
