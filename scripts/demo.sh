@@ -51,6 +51,7 @@ mkdir -p "$DEMO_DIR"
 rm -rf "$DEMO_DIR/build" "$DEMO_DIR/report-check" "$DEMO_DIR/report"
 export ANSIBLE_COLLECTIONS_PATH="$DEMO_DIR/collections"
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+export ANSIBLE_DISPLAY_SKIPPED_HOSTS=false
 ansible-galaxy collection build --force --output-path "$DEMO_DIR/build" "$REPO_ROOT" >/dev/null
 ansible-galaxy collection install --force -p "$DEMO_DIR/collections" \
     "$DEMO_DIR"/build/nvair-air-*.tar.gz >/dev/null
