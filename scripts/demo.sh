@@ -73,7 +73,7 @@ trap 'exit 143' TERM
 AIR_API_TOKEN="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(24))')"
 log "Starting the Air emulator with the demo data"
 "$VENV/bin/python" "$REPO_ROOT/tests/emulator/air_emulator.py" --host 127.0.0.1 --port 0 \
-    --token "$AIR_API_TOKEN" --dataset demo >"$DEMO_DIR/emulator.out" 2>"$DEMO_DIR/emulator.err" &
+    --token="$AIR_API_TOKEN" --dataset demo >"$DEMO_DIR/emulator.out" 2>"$DEMO_DIR/emulator.err" &
 emulator_pid=$!
 
 AIR_API_URL=""

@@ -98,7 +98,7 @@ class EmulatorProcess:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
         # The token goes on the command line of a local child process only; it is not logged.
         self.process = subprocess.Popen(
-            [*self.args, "--token", self.token],
+            [*self.args, f"--token={self.token}"],
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             text=True,

@@ -87,3 +87,10 @@ def test_token_never_appears_in_output_or_request_log(tmp_path):
     assert "GET /api/v3/simulations/runs/checkpoints/ 200" in text
     assert "GET /api/v3/simulations/runs/checkpoints/ 403" in text
     assert token not in text and token not in stderr and token not in repr(emu)
+
+
+def test_token_that_looks_like_an_option_is_accepted():
+    # token_urlsafe() output starts with "-" now and then; the harness and the scripts pass
+    # it as --token=VALUE so argparse cannot mistake it for an option.
+    with EmulatorProcess(dataset="empty", token="-starts-like-an-option-0123456789") as emu:
+        assert emu.request("GET", CHECKPOINTS).status == 200

@@ -42,7 +42,7 @@ trap 'exit 143' TERM
 # config file in the private temporary directory; nothing prints it.
 token="$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(24))')"
 
-"$venv/bin/python" "$emulator" --host 127.0.0.1 --port 0 --token "$token" \
+"$venv/bin/python" "$emulator" --host 127.0.0.1 --port 0 --token="$token" \
     --dataset demo --complete-after 1 >"$workdir/emulator.out" 2>"$workdir/emulator.err" &
 emulator_pid=$!
 
