@@ -165,6 +165,12 @@ class AirClient:
             self._verify: bool | str = False
         elif ca_path:
             self._verify = os.path.expanduser(ca_path)
+            # requests raises a bare OSError for a missing bundle, and only at the first request.
+            if not os.path.exists(self._verify):
+                raise AirError(
+                    f"ca_path {ca_path!r} does not exist; give the CA bundle file (PEM) or a "
+                    "directory of CA certificates"
+                )
         else:
             self._verify = True
 

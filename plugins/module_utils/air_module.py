@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.nvair.air.plugins.module_utils.air_client import (
@@ -23,6 +25,9 @@ from ansible_collections.nvair.air.plugins.module_utils.air_client import (
 
 # Result key that carries the retry lines of a run (shown with -v, absent when none happened).
 RETRIES_KEY = "api_retries"
+
+# One day: longer than any sensible wait for one answer, and far below what sockets accept.
+MAX_SECONDS = 86400
 
 
 def connection_argument_spec() -> dict:
@@ -53,21 +58,26 @@ def check_not_bool(module, *names) -> None:
             )
 
 
+def _check_seconds(module, name: str, allow_zero: bool) -> None:
+    value = module.params[name]
+    # nan passes every comparison and inf overflows the socket layer; both would reach
+    # requests and end in a traceback instead of a message.
+    if not (math.isfinite(value) and value <= MAX_SECONDS):
+        module.fail_json(msg=f"{name} must be at most {MAX_SECONDS} seconds, got {value:g}")
+    if allow_zero and value < 0:
+        module.fail_json(msg=f"{name} must be 0 or more seconds, got {value:g}")
+    if not allow_zero and value <= 0:
+        module.fail_json(msg=f"{name} must be above 0 seconds, got {value:g}")
+
+
 def _check_connection_params(module) -> None:
     params = module.params
     check_not_bool(module, "retries", "page_size")
-    if params["connect_timeout"] <= 0:
-        module.fail_json(
-            msg=f"connect_timeout must be above 0 seconds, got {params['connect_timeout']:g}"
-        )
-    if params["timeout"] <= 0:
-        module.fail_json(msg=f"timeout must be above 0 seconds, got {params['timeout']:g}")
+    _check_seconds(module, "connect_timeout", allow_zero=False)
+    _check_seconds(module, "timeout", allow_zero=False)
+    _check_seconds(module, "retry_max_delay", allow_zero=True)
     if params["retries"] < 0:
         module.fail_json(msg=f"retries must be 0 or more, got {params['retries']}")
-    if params["retry_max_delay"] < 0:
-        module.fail_json(
-            msg=f"retry_max_delay must be 0 or more seconds, got {params['retry_max_delay']:g}"
-        )
     if not 1 <= params["page_size"] <= MAX_PAGE_SIZE:
         module.fail_json(
             msg=f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {params['page_size']}"

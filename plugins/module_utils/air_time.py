@@ -64,6 +64,9 @@ def _zone(text: str | None) -> timezone:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
+MAX_AGE = timedelta(days=36500)
+
+
 def parse_age(text: str) -> timedelta:
     """Parse a relative age such as 30d, 12h, 90m, 45s, 2w or 1d12h into a timedelta.
 
@@ -77,7 +80,13 @@ def parse_age(text: str) -> timedelta:
     for number, unit in _AGE_PART.findall(text):
         name = _AGE_UNITS[unit.lower()]
         amounts[name] = amounts.get(name, 0) + int(number)
-    age = timedelta(**amounts)
+    try:
+        age = timedelta(**amounts)
+    except OverflowError:
+        age = None
+    # Subtracting an age beyond any real checkpoint's lifetime from now would overflow datetime.
+    if age is None or age > MAX_AGE:
+        raise ValueError(f"age {text!r} is longer than {MAX_AGE.days} days; give a shorter age")
     if age <= timedelta(0):
         raise ValueError(f"age {text!r} is zero; give a positive age such as 30d")
     return age

@@ -162,13 +162,15 @@ def test_validate_certs_false_wins_over_requests_ca_bundle(make_client, mocked, 
     assert mocked.calls[0].request.req_kwargs["verify"] is False
 
 
-def test_ca_path_is_used_for_verification(make_client, mocked):
-    client = make_client(ca_path="/etc/air/ca.pem")
+def test_ca_path_is_used_for_verification(make_client, mocked, tmp_path):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n", encoding="ascii")
+    client = make_client(ca_path=str(bundle))
     mocked.get(f"https://air.test/api/v3/{CP}", json=page([]))
 
     list(client.paginate(CP))
 
-    assert mocked.calls[0].request.req_kwargs["verify"] == "/etc/air/ca.pem"
+    assert mocked.calls[0].request.req_kwargs["verify"] == str(bundle)
 
 
 def test_insecure_settings_warn_once_each(make_client):
