@@ -23,7 +23,11 @@ STAGES=(
     integration-2.21
     sanity
     ansible-lint
+    docs
     changelog
+    build-install
+    execution-environment
+    runner
 )
 
 # The newest supported ansible-core runs sanity; units and integration run on both ends of the
@@ -151,6 +155,26 @@ stage_changelog() {
     return "$status"
 }
 
+stage_docs() {
+    local venv workdir collection status=0
+    venv="$(tools_venv)" || return 1
+
+    # --plugin-docs loads every module, filter and role through ansible-doc, so the linter runs
+    # on a copy under ansible_collections/ with only that copy on the collections path.
+    workdir="$(mktemp -d "${TMPDIR:-/tmp}/nvair-docs.XXXXXX")"
+    collection="$(sync_collection "$workdir")" || return 1
+    (
+        cd "$collection"
+        export ANSIBLE_COLLECTIONS_PATH="$workdir" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
+        export PATH="$venv/bin:$PATH"
+        echo "antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all"
+        "$venv/bin/antsibull-docs" lint-collection-docs --plugin-docs \
+            --validate-collection-refs all --disallow-unknown-collection-refs .
+    ) || status=$?
+    rm -rf "$workdir"
+    return "$status"
+}
+
 run_stage() {
     case "$1" in
         lint) stage_lint ;;
@@ -159,7 +183,11 @@ run_stage() {
         integration-*) stage_integration "${1#integration-}" ;;
         sanity) stage_sanity ;;
         ansible-lint) stage_ansible_lint ;;
+        docs) stage_docs ;;
         changelog) stage_changelog ;;
+        build-install) "$REPO_ROOT/tests/ecosystem/build-install.sh" ;;
+        execution-environment) "$REPO_ROOT/tests/ecosystem/execution-environment.sh" ;;
+        runner) "$REPO_ROOT/tests/ecosystem/runner.sh" ;;
     esac
 }
 
