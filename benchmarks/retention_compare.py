@@ -64,7 +64,6 @@ def parse_args():
     parser.add_argument("--loop-items", type=int, default=100, help="(b) deletions timed")
     parser.add_argument("--keep", type=int, default=3)
     parser.add_argument("--concurrency", type=int, help="role concurrency (default: the role's)")
-    parser.add_argument("--page-size", type=int, help="role page_size (default: the role's)")
     parser.add_argument("--json", help="also write every measurement to this file")
     return parser.parse_args()
 
@@ -116,8 +115,6 @@ def run_contender(name, args, env, workdir):
         ]
         if args.concurrency:
             command += ["-e", f"checkpoint_retention_concurrency={args.concurrency}"]
-        if args.page_size:
-            command += ["-e", json.dumps({"checkpoint_retention_page_size": args.page_size})]
     elif name == "b":
         timing = os.path.join(workdir, "uri-timing.json")
         command = [

@@ -28,6 +28,8 @@ CONTROLLER_ACTIONS = {
     "ansible.builtin.include_tasks",
     "ansible.builtin.include_role",
     "ansible.builtin.meta",
+    "ansible.builtin.validate_argument_spec",
+    "validate_argument_spec",
     "set_fact",
     "debug",
     "assert",
@@ -67,12 +69,13 @@ class CallbackModule(CallbackBase):
         if self.tasks and self.tasks[-1]["action"] not in CONTROLLER_ACTIONS:
             self.tasks[-1]["runs"] += 1
 
+    # A loop reports every item and then the whole; only the items are module runs.
     def v2_runner_on_ok(self, result):
-        if not result._result.get("results"):
+        if not result._task.loop:
             self._count(result)
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
-        if not result._result.get("results"):
+        if not result._task.loop:
             self._count(result)
 
     def v2_runner_item_on_ok(self, result):
