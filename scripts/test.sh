@@ -144,14 +144,52 @@ stage_ansible_lint() {
     return "$status"
 }
 
+# CHANGELOG.md is generated: it is what `antsibull-changelog release` makes of the fragments for
+# the version in galaxy.yml, which stays unreleased until it is tagged (docs/contributing.md).
+# The stage renders that on a copy and fails when the committed file differs;
+# NVAIR_CHANGELOG_WRITE=1 writes the rendered file into the checkout instead.
 stage_changelog() {
-    local venv status=0
+    local venv workdir collection version status=0
     venv="$(tools_venv)" || return 1
     cd "$REPO_ROOT"
     echo "antsibull-changelog lint"
     "$venv/bin/antsibull-changelog" lint || status=1
     echo "antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml"
     "$venv/bin/antsibull-changelog" lint-changelog-yaml changelogs/changelog.yaml || status=1
+    ((status == 0)) || return "$status"
+
+    version="$("$venv/bin/python" -c 'import sys, yaml
+print(yaml.safe_load(open(sys.argv[1]))["version"])' galaxy.yml)" || return 1
+    workdir="$(mktemp -d "${TMPDIR:-/tmp}/nvair-changelog.XXXXXX")"
+    collection="$(sync_collection "$workdir")" || return 1
+    echo "antsibull-changelog release --version $version (on a copy)"
+    (
+        cd "$collection"
+        export PATH="$venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$workdir"
+        "$venv/bin/antsibull-changelog" release --version "$version" 2>&1 |
+            grep -v -e 'does not have a MANIFEST.json' -e 'no release_summary section' || true
+        [[ -s CHANGELOG.md ]] || exit 1
+        for module in plugins/modules/*.py; do
+            module="$(basename "$module" .py)"
+            grep -qF "nvair\.air\.${module//_/\\_} " CHANGELOG.md || {
+                echo "the rendered CHANGELOG.md does not list the module $module"
+                exit 1
+            }
+        done
+    ) || status=1
+    if ((status == 0)); then
+        if [[ "${NVAIR_CHANGELOG_WRITE:-}" == 1 ]]; then
+            cp "$collection/CHANGELOG.md" "$REPO_ROOT/CHANGELOG.md"
+            echo "Wrote CHANGELOG.md"
+        elif ! diff -u "$REPO_ROOT/CHANGELOG.md" "$collection/CHANGELOG.md"; then
+            echo "CHANGELOG.md is not what the fragments give; regenerate it with:"
+            echo "  NVAIR_CHANGELOG_WRITE=1 scripts/test.sh changelog"
+            status=1
+        else
+            echo "CHANGELOG.md matches the fragments (release $version, unreleased)"
+        fi
+    fi
+    rm -rf "$workdir"
     return "$status"
 }
 
