@@ -69,11 +69,12 @@ trap stop_emulator EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# The token lives only in this shell's environment and the emulator's argument list.
+# The token lives only in the environment of this shell and of the emulator, never in a
+# process's argument list.
 AIR_API_TOKEN="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_urlsafe(24))')"
 log "Starting the Air emulator with the demo data"
-"$VENV/bin/python" "$REPO_ROOT/tests/emulator/air_emulator.py" --host 127.0.0.1 --port 0 \
-    --token="$AIR_API_TOKEN" --dataset demo >"$DEMO_DIR/emulator.out" 2>"$DEMO_DIR/emulator.err" &
+AIR_EMULATOR_TOKEN="$AIR_API_TOKEN" "$VENV/bin/python" "$REPO_ROOT/tests/emulator/air_emulator.py" \
+    --host 127.0.0.1 --port 0 --dataset demo >"$DEMO_DIR/emulator.out" 2>"$DEMO_DIR/emulator.err" &
 emulator_pid=$!
 
 AIR_API_URL=""

@@ -1,6 +1,7 @@
 """A local emulator of the NVIDIA Air v3 API for checkpoints (standard library only).
 
-    python3 tests/emulator/air_emulator.py --port 0 --token TOKEN --dataset demo
+    AIR_EMULATOR_TOKEN=TOKEN python3 tests/emulator/air_emulator.py --port 0 --dataset demo
+    python3 tests/emulator/air_emulator.py --port 0 --token=TOKEN --dataset demo
 
 It prints one line ending in the API base URL once it is ready, serves until SIGINT or
 SIGTERM, then exits 0. docs/emulator.md describes the options, the admin API under
@@ -248,7 +249,12 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description="Local emulator of the NVIDIA Air v3 API.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
-    parser.add_argument("--token", required=True, help="the only accepted bearer token")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("AIR_EMULATOR_TOKEN"),
+        help="the only accepted bearer token (default: $AIR_EMULATOR_TOKEN, which keeps it "
+        "out of the process list)",
+    )
     parser.add_argument("--dataset", default="demo", help="empty, demo or a JSON file")
     parser.add_argument("--state-file", help="SQLite file that keeps state across restarts")
     parser.add_argument(
@@ -277,6 +283,8 @@ def parse_args(argv):
     )
     parser.add_argument("--log", help="append one line per request (method, path, status)")
     args = parser.parse_args(argv)
+    if not args.token:
+        parser.error("give the bearer token with --token=TOKEN or $AIR_EMULATOR_TOKEN")
     if not 0 <= args.complete_after <= 10**7 or not 0 <= args.latency_ms <= 600_000:
         parser.error("--complete-after must be 0 to 10**7 seconds, --latency-ms 0 to 600000")
     if args.auto_delete_limit < 0:

@@ -96,9 +96,11 @@ class EmulatorProcess:
 
     def start(self):
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
-        # The token goes on the command line of a local child process only; it is not logged.
+        # The token travels in the child's environment, not its argument list, so it stays
+        # out of the process list and cannot be mistaken for an option.
         self.process = subprocess.Popen(
-            [*self.args, f"--token={self.token}"],
+            self.args,
+            env={**os.environ, "AIR_EMULATOR_TOKEN": self.token},
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             text=True,

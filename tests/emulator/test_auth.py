@@ -90,7 +90,12 @@ def test_token_never_appears_in_output_or_request_log(tmp_path):
 
 
 def test_token_that_looks_like_an_option_is_accepted():
-    # token_urlsafe() output starts with "-" now and then; the harness and the scripts pass
-    # it as --token=VALUE so argparse cannot mistake it for an option.
+    # token_urlsafe() output starts with "-" now and then; it must never be read as an option.
     with EmulatorProcess(dataset="empty", token="-starts-like-an-option-0123456789") as emu:
         assert emu.request("GET", CHECKPOINTS).status == 200
+
+
+def test_token_on_the_command_line_still_works(tmp_path):
+    token = "-command-line-token-0123456789"
+    with EmulatorProcess(dataset="empty", extra_args=[f"--token={token}"], token="unused") as emu:
+        assert emu.request("GET", CHECKPOINTS, token=token).status == 200

@@ -38,11 +38,11 @@ trap stop_emulator EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# The token only ever lives in this process's memory, the emulator's argument list and the
+# The token only ever lives in this process's memory, the emulator's environment and the
 # config file in the private temporary directory; nothing prints it.
 token="$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(24))')"
 
-"$venv/bin/python" "$emulator" --host 127.0.0.1 --port 0 --token="$token" \
+AIR_EMULATOR_TOKEN="$token" "$venv/bin/python" "$emulator" --host 127.0.0.1 --port 0 \
     --dataset demo --complete-after 1 >"$workdir/emulator.out" 2>"$workdir/emulator.err" &
 emulator_pid=$!
 
