@@ -36,7 +36,7 @@ def find_harness():
 
 
 sys.path.insert(0, find_harness())
-from harness import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
+from harness import EmulatorProcess  # pylint: disable=wrong-import-position
 
 # Long and distinctive, so a partial echo (a prefix, a suffix) is still found.
 TOKEN = "nvapi-LEAKCANARY-" + secrets.token_hex(32)
