@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from urllib.parse import quote
 
 from ansible_collections.nvair.air.plugins.module_utils.air_client import AirError
@@ -18,6 +19,9 @@ ORDERING_FIELDS = ("created", "modified", "name", "run", "state", "favorite")
 # Individual run GETs before RunIndex switches to one listing of all runs.
 RUN_LOOKUPS_BEFORE_LISTING = 4
 MAX_CANDIDATES = 10
+# A listing of 100,000 checkpoints repeats a few hundred run and simulation ids and three
+# states; sharing one string per value keeps air_checkpoint_info's memory down.
+SHARED_FIELDS = ("run", "state", "simulation")
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -40,6 +44,10 @@ def prepare_checkpoint(raw: dict, simulation_id: str | None) -> dict:
     checkpoint = dict(raw)
     if simulation_id is not None or "simulation" not in checkpoint:
         checkpoint["simulation"] = simulation_id
+    for key in SHARED_FIELDS:
+        value = checkpoint.get(key)
+        if type(value) is str:  # noqa: E721 - a str subclass keeps its own object
+            checkpoint[key] = sys.intern(value)
     return checkpoint
 
 
