@@ -38,15 +38,17 @@ options:
     description:
       - PEM file of CA certificates that sign the API server's certificate, for a private CA.
       - If not set, the system CA store is used (or E(REQUESTS_CA_BUNDLE) when set).
+      - It must exist; a missing path fails before any request.
     type: path
   connect_timeout:
     description:
-      - Seconds to wait for a TCP and TLS connection to the API.
+      - Seconds to wait for a TCP and TLS connection to the API, above 0 and at most 86400.
     type: float
     default: 16
   timeout:
     description:
-      - Seconds to wait for the API's answer to each request (read timeout).
+      - Seconds to wait for the API's answer to each request (read timeout), above 0 and at
+        most 86400.
     type: float
     default: 61
   retries:
@@ -62,7 +64,7 @@ options:
     default: 5
   retry_max_delay:
     description:
-      - Longest wait in seconds between two tries.
+      - Longest wait in seconds between two tries, 0 to 86400.
     type: float
     default: 60
   page_size:
