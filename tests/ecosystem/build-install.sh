@@ -51,7 +51,7 @@ echo "Source tree holds: ${present[*]:-none of the excluded paths}"
 tarball="$(build_collection "$VENV" "$workdir/build")"
 echo "Built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB)"
 
-tar -tzf "$tarball" >"$workdir/members.txt"
+tar -tzf "$tarball" | sed 's|^\./||' >"$workdir/members.txt"
 echo "$(wc -l <"$workdir/members.txt") members"
 bad="$(forbidden_members <"$workdir/members.txt")"
 if [[ -n "$bad" ]]; then
@@ -64,7 +64,7 @@ for required in MANIFEST.json FILES.json README.md requirements.txt meta/runtime
     plugins/modules/air_checkpoint_info.py roles/checkpoint_retention/tasks/main.yml \
     roles/checkpoint_retention/meta/argument_specs.yml playbooks/retention.yml \
     playbooks/cleanup.yml; do
-    sed 's|^\./||' "$workdir/members.txt" | grep -qx "$required" ||
+    grep -qxF -- "$required" "$workdir/members.txt" ||
         die "the tarball lacks $required"
 done
 echo "Members: no caches, virtual environments, .ansible, .git or tests/output; all required files present"
@@ -73,8 +73,8 @@ echo "Members: no caches, virtual environments, .ansible, .git or tests/output; 
 isolated_ansible_env "$workdir/collections" "$workdir"
 install_collection "$VENV" "$tarball" "$workdir/collections"
 cd "$workdir"
-"$VENV/bin/ansible-galaxy" collection list nvair.air -p "$workdir/collections" 2>/dev/null |
-    grep -q '^nvair\.air ' || die "nvair.air is not listed in the clean collections path"
+listed="$("$VENV/bin/ansible-galaxy" collection list nvair.air -p "$workdir/collections" 2>/dev/null || true)"
+grep -q '^nvair\.air ' <<<"$listed" || die "nvair.air is not listed in the clean collections path"
 "$VENV/bin/ansible-doc" nvair.air.air_checkpoint >/dev/null ||
     die "ansible-doc cannot read nvair.air.air_checkpoint from the installed collection"
 echo "Installed into a clean collections path; ansible-doc reads it"
