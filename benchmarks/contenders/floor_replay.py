@@ -13,7 +13,6 @@ import os
 import sys
 
 import requests
-
 from plan import doomed
 
 PAGE = 1000

@@ -27,6 +27,9 @@ NAME_MAX_LENGTH = 128
 WAIT_FIRST_DELAY = 2.0
 WAIT_MAX_DELAY = 10.0
 STATUSES = ("changed", "ok", "skipped", "failed")
+# Measured in benchmarks/retention_compare.py: with 20 ms per request, 16 in flight make a
+# 10,000-item deletion about 6 times faster than one request at a time; 8 made it 3.7 times.
+DEFAULT_CONCURRENCY = 16
 
 FAVORITE_REFUSED = "favorite; set force: true to delete favorites"
 NOT_CREATABLE = "the API cannot create checkpoints (they come from shutting a simulation down)"
@@ -350,7 +353,7 @@ def process_item(client, item, desired, waiter):
     return ensure_present(client, current, desired, waiter)
 
 
-def run_many(client, items, desired, concurrency=8, waiter=None):
+def run_many(client, items, desired, concurrency=DEFAULT_CONCURRENCY, waiter=None):
     """The list form: every item is processed and reported, whatever happens to the others.
 
     Returns {"results", "summary", "diff", "changed"}; entries stay small ({id, name, status,

@@ -46,7 +46,7 @@ def prepare_checkpoint(raw: dict, simulation_id: str | None) -> dict:
         checkpoint["simulation"] = simulation_id
     for key in SHARED_FIELDS:
         value = checkpoint.get(key)
-        if type(value) is str:  # noqa: E721 - a str subclass keeps its own object
+        if value.__class__ is str:  # sys.intern refuses str subclasses
             checkpoint[key] = sys.intern(value)
     return checkpoint
 
