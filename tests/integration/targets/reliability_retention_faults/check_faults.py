@@ -195,7 +195,7 @@ class Runner:
     # -- scenarios -------------------------------------------------------------------------
 
     def faulted(self, name, faults, **knobs):
-        before, _ = self.fresh()
+        before = self.fresh()[0]
         count = 0
         for fault in faults:
             self.emu.fault(**fault)
@@ -206,7 +206,7 @@ class Runner:
         self.converge(name, before, count, status, output)
 
     def restart_mid_delete(self):
-        before, _ = self.fresh()
+        before = self.fresh()[0]
         # Slow answers keep the delete phase long enough to interrupt it part way through.
         self.emu.settings(latency_ms=150)
         process = subprocess.Popen(
@@ -225,12 +225,12 @@ class Runner:
         self.emu.stop()
         time.sleep(0.5)
         self.start(port)
-        output, _ = process.communicate(timeout=300)
+        output = process.communicate(timeout=300)[0]
         print(f"restart: emulator killed after {interrupted_at} DELETEs and restarted on {port}")
         self.converge("restart", before, 1, process.returncode, output)
 
     def changes_between_plan_and_delete(self):
-        before, _ = self.fresh()
+        before = self.fresh()[0]
         planned = sorted(
             (cid for cid in set(before) - intended_survivors(before, self.run_to_sim)),
             key=lambda cid: before[cid]["created"],
@@ -265,7 +265,7 @@ class Runner:
         self.emu.request("PATCH", f"simulations/{sim}/start/", json_body={})
         self.emu.request("GET", f"simulations/{sim}/")
         self.emu.request("PATCH", f"simulations/{sim}/shutdown/", json_body={})
-        output, _ = process.communicate(timeout=300)
+        output = process.communicate(timeout=300)[0]
         now = listing(self.emu)
         new = [cid for cid in now if cid not in before]
         problems = []
