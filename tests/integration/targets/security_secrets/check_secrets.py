@@ -55,6 +55,7 @@ MARKERS = {
     "query": "query is not a valid JMESPath expression",
     "date": "created_before: 'soonish' is neither",
     "long name": "is 129 characters long",
+    "simulation lookup": "No simulation is named exactly 'no-such-simulation-anywhere'",
     "favorite refused": "is a favorite; set force: true",
     "retention role": "checkpoint_retention : Show the plan per simulation",
     "cleanup role": "checkpoint_cleanup : Show the plan per simulation",
