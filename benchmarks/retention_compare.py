@@ -234,12 +234,12 @@ def print_table(latency, summaries, dataset, args):
         )
     if "a" in summaries:
         a = summaries["a"]
-        ratios = [
-            f"(a)/{LABELS[other][:3]} = {a['seconds'] / summaries[other]['seconds']:.3f} "
-            f"({summaries[other]['seconds'] / a['seconds']:.1f}x faster)"
-            for other in "bcd"
-            if other in summaries
-        ]
+        ratios = []
+        for other in "bcd":
+            if other in summaries:
+                ratio = a["seconds"] / summaries[other]["seconds"]
+                speed = f"{1 / ratio:.1f}x faster" if ratio <= 1 else f"{ratio:.1f}x slower"
+                ratios.append(f"(a)/{LABELS[other][:3]} = {ratio:.3f} ({speed})")
         print("time ratios: " + "; ".join(ratios))
         if "d" in summaries:
             extra = a["requests"] - summaries["d"]["requests"]
