@@ -315,11 +315,10 @@ def option_problems(params):
     absent = params["state"] == "absent"
     if absent and params["favorite"] is not None:
         problems.append("favorite has no meaning with state=absent; remove it")
+    # Checked in every form: a bad value is a typo even where one checkpoint leaves it unused.
+    if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
+        problems.append(f"concurrency must be 1 to {MAX_CONCURRENCY}, got {params['concurrency']}")
     if params["checkpoints"] is not None:
-        if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
-            problems.append(
-                f"concurrency must be 1 to {MAX_CONCURRENCY}, got {params['concurrency']}"
-            )
         if not absent and params["favorite"] is None:
             problems.append(
                 "with checkpoints and state=present, set favorite (the only change a list can make)"

@@ -602,6 +602,19 @@ def test_list_form_validates_every_item_before_any_request(http):
     assert len(http.calls) == 0
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"id": CP1, "state": "absent", "concurrency": 0},
+        {"simulation": SIM, "name": "nightly", "favorite": True, "concurrency": 33},
+    ],
+)
+def test_concurrency_is_range_checked_in_the_single_form_too(http, args):
+    bad = args["concurrency"]
+    assert run(args) == ("fail", {"failed": True, "msg": f"concurrency must be 1 to 32, got {bad}"})
+    assert len(http.calls) == 0
+
+
 def test_list_form_shows_the_first_ten_problems_only(http):
     kind, payload = run({"checkpoints": [str(n) for n in range(25)], "state": "absent"})
 
