@@ -40,6 +40,7 @@ def retention_plan(
     min_age=None,
     now=None,
     simulations=None,
+    simulation_names=None,
 ):
     try:
         return plan_retention(
@@ -51,6 +52,7 @@ def retention_plan(
             min_age=_none_if_empty(min_age),
             now=_none_if_empty(now),
             simulations=_none_if_empty(simulations),
+            simulation_names=_none_if_empty(simulation_names),
         )
     except RetentionError as err:
         raise AnsibleFilterError(f"retention_plan: {err}") from None
@@ -65,6 +67,7 @@ def cleanup_plan(
     states=None,
     include_favorites=False,
     now=None,
+    simulation_names=None,
 ):
     try:
         return plan_cleanup(
@@ -76,6 +79,7 @@ def cleanup_plan(
             states=_none_if_empty(states) or ("COMPLETE",),
             include_favorites=_flag(include_favorites, "include_favorites"),
             now=_none_if_empty(now),
+            simulation_names=_none_if_empty(simulation_names),
         )
     except RetentionError as err:
         raise AnsibleFilterError(f"cleanup_plan: {err}") from None
@@ -88,8 +92,21 @@ def _check_plan(plan, name):
         )
 
 
+SHORT_ID = 8
+
+
+def _simulation_label(entry, short=False) -> str:
+    """'name (id)' so a reader sees the name and can still tell same-named simulations apart."""
+    sim, name = entry.get("simulation"), entry.get("name")
+    if not sim:
+        return "(no simulation)"
+    if not name:
+        return sim
+    return f"{name} ({sim[:SHORT_ID] if short else sim})"
+
+
 def _simulation_line(plan, entry) -> str:
-    sim = entry["simulation"] or "(no simulation)"
+    sim = _simulation_label(entry)
     kept = entry["kept"]
     favorites = sum(1 for k in kept if k["favorite"])
     if plan["kind"] == "retention":
@@ -178,7 +195,7 @@ def plan_markdown(plan, outcome=None):
     for entry in plan["simulations"]:
         other = entry.get("ignored", len(entry.get("skipped", ())))
         out.append(
-            f"| {_cell(entry['simulation'] or '(none)')} | {len(entry['kept'])} "
+            f"| {_cell(_simulation_label(entry, short=True))} | {len(entry['kept'])} "
             f"| {len(entry['deleted'])} | {other} |"
         )
     out += ["", "## Totals", ""]
@@ -186,14 +203,12 @@ def plan_markdown(plan, outcome=None):
     if plan["delete"]:
         out += ["", "## Deleted", "", "| simulation | checkpoint | name | created | why |"]
         out.append("|---|---|---|---|---|")
+        names = {entry["simulation"]: entry.get("name") for entry in plan["simulations"]}
         for item in plan["delete"]:
-            out.append(
-                "| "
-                + " | ".join(
-                    _cell(item[key]) for key in ("simulation", "id", "name", "created", "reason")
-                )
-                + " |"
-            )
+            sim = {"simulation": item["simulation"], "name": names.get(item["simulation"])}
+            cells = [_simulation_label(sim, short=True)]
+            cells += [item[key] for key in ("id", "name", "created", "reason")]
+            out.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
     if isinstance(outcome, dict) and outcome:
         out += ["", "## Outcome", ""]
         out += [f"- {key}: {_cell(value)}" for key, value in sorted(outcome.items())]

@@ -102,6 +102,39 @@ class RunIndex:
         return run.get("simulation") if isinstance(run, dict) else None
 
 
+def simulation_path(simulation_id: str) -> str:
+    return f"{SIMULATIONS_PATH}{quote(str(simulation_id), safe='')}/"
+
+
+def simulation_names(client, simulation_ids) -> dict:
+    """Map each simulation id to its name, None for one the API no longer knows.
+
+    One paged listing of the simulations the token can see, stopped once every id is found;
+    an id the listing missed (created meanwhile, or shared differently) costs one GET.
+    """
+    wanted = {sim for sim in simulation_ids if sim}
+    names: dict[str, str | None] = {}
+    if not wanted:
+        return names
+    items = client.paginate(SIMULATIONS_PATH, ordering="name")
+    for simulation in items:
+        if isinstance(simulation, dict) and simulation.get("id") in wanted:
+            names[simulation["id"]] = simulation.get("name")
+            if len(names) == len(wanted):
+                break
+    items.close()
+    for simulation_id in sorted(wanted - names.keys()):
+        try:
+            simulation = client.get(simulation_path(simulation_id))
+        except AirError as err:
+            if err.status == 404:
+                names[simulation_id] = None
+                continue
+            raise
+        names[simulation_id] = simulation.get("name") if isinstance(simulation, dict) else None
+    return names
+
+
 def resolve_simulation(client, value: str) -> str:
     """Return a simulation id for a simulation id or exact (case-sensitive) simulation name.
 

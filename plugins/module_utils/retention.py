@@ -14,12 +14,14 @@ Both planners return a plan of the same outline::
       "kind": "retention" | "cleanup",
       "policy": {...the validated inputs, timestamps in UTC...},
       "simulations": [            # sorted by simulation id
-        {"simulation": ID, "kept": [KEPT, ...], "deleted": [DELETE, ...], ...counts},
+        {"simulation": ID, "name": NAME, "kept": [KEPT, ...], "deleted": [DELETE, ...], ...},
       ],
       "delete": [DELETE, ...],    # all simulations, in the order above
       "totals": {...},
     }
 
+``NAME`` is the simulation's name from the optional ``simulation_names`` mapping (id to name,
+as ``air_checkpoint_info`` returns it with ``simulation_names: true``), or None when unknown.
 ``KEPT`` is ``{id, name, created, favorite, reason}``. ``DELETE`` is ``{id, name, simulation,
 created, modified, reason}``, which ``air_checkpoint`` accepts unchanged in its
 ``checkpoints`` option; it uses ``modified`` to refuse a checkpoint that changed after the plan
@@ -140,6 +142,18 @@ def _id_list(value, option) -> list[str] | None:
     return sorted(set(ids)) or None
 
 
+def _validate_names(value) -> dict:
+    """The id-to-name mapping; unset means no names, never an error in the plan's counts."""
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise RetentionError(
+            "simulation_names must map simulation ids to names (the 'simulations' result of "
+            f"air_checkpoint_info with simulation_names: true), got {type(value).__name__}"
+        )
+    return {key: name if isinstance(name, str) and name else None for key, name in value.items()}
+
+
 def _validate_checkpoints(checkpoints) -> list[dict]:
     if checkpoints is None:
         return []
@@ -237,6 +251,7 @@ def plan_retention(
     min_age=None,
     now=None,
     simulations=None,
+    simulation_names=None,
 ) -> dict:
     """Plan keeping the newest ``keep`` COMPLETE checkpoints of every simulation.
 
@@ -257,7 +272,7 @@ def plan_retention(
     input); each one appears in the plan even when it has no checkpoints. Beyond the outline in
     the module docstring, each simulation entry carries ``complete``, ``pending``,
     ``already_deleted``, ``ignored`` (pending + already deleted + other states) and
-    ``protected_by_min_age``.
+    ``protected_by_min_age``. ``simulation_names`` (id to name) fills each entry's ``name``.
     """
     keep = validate_keep(keep)
     if not isinstance(favorites_count_toward_keep, bool):
@@ -268,6 +283,7 @@ def plan_retention(
     age = validate_min_age(min_age)
     now = validate_now(now)
     scope = _id_list(simulations, "simulations")
+    names = _validate_names(simulation_names)
     checkpoints = _validate_checkpoints(checkpoints)
 
     unresolved = [cp["id"] for cp in checkpoints if not cp.get("simulation")]
@@ -281,7 +297,8 @@ def plan_retention(
 
     entries = []
     for sim in _sorted_simulations(groups):
-        entries.append(_retain_one(sim, groups[sim], keep, favorites_count_toward_keep, cutoff))
+        entry = _retain_one(groups[sim], keep, favorites_count_toward_keep, cutoff)
+        entries.append({"simulation": sim, "name": names.get(sim), **entry})
 
     delete = [item for entry in entries for item in entry["deleted"]]
     return {
@@ -312,7 +329,7 @@ def plan_retention(
     }
 
 
-def _retain_one(sim, checkpoints, keep, favorites_count, cutoff) -> dict:
+def _retain_one(checkpoints, keep, favorites_count, cutoff) -> dict:
     complete = _newest_first(cp for cp in checkpoints if cp.get("state") == "COMPLETE")
     favorites = [cp for cp in complete if cp.get("favorite")]
     others = [cp for cp in complete if not cp.get("favorite")]
@@ -346,7 +363,6 @@ def _retain_one(sim, checkpoints, keep, favorites_count, cutoff) -> dict:
     pending = sum(1 for cp in checkpoints if cp.get("state") == "PENDING")
     already_deleted = sum(1 for cp in checkpoints if cp.get("state") == "DELETED")
     return {
-        "simulation": sim,
         "complete": len(complete),
         "kept": kept,
         "deleted": deleted,
@@ -413,6 +429,7 @@ def plan_cleanup(
     states=("COMPLETE",),
     include_favorites=False,
     now=None,
+    simulation_names=None,
 ) -> dict:
     """Plan deleting the checkpoints that match every given criterion.
 
@@ -430,7 +447,8 @@ def plan_cleanup(
 
     At least one of ``name_pattern``, ``older_than``, ``runs`` and ``simulations`` is required,
     so an empty set of criteria can never mean "everything". Each simulation entry also carries
-    ``matched`` and ``skipped`` (``{id, name, state, reason}``).
+    ``matched`` and ``skipped`` (``{id, name, state, reason}``). ``simulation_names`` (id to
+    name) fills each entry's ``name``.
     """
     now = validate_now(now)
     patterns = _validate_patterns(name_pattern)
@@ -438,6 +456,7 @@ def plan_cleanup(
     run_ids = _id_list(runs, "runs")
     scope = _id_list(simulations, "simulations")
     wanted_states = _validate_states(states)
+    names = _validate_names(simulation_names)
     if not isinstance(include_favorites, bool):
         raise RetentionError(f"include_favorites must be true or false, got {include_favorites!r}")
     if patterns is None and cutoff is None and run_ids is None and scope is None:
@@ -472,7 +491,11 @@ def plan_cleanup(
     matched = [cp for cp in checkpoints if matches(cp)]
     groups = _group(matched, scope)
     entries = [
-        _clean_one(sim, groups[sim], reason, include_favorites)
+        {
+            "simulation": sim,
+            "name": names.get(sim),
+            **_clean_one(groups[sim], reason, include_favorites),
+        }
         for sim in _sorted_simulations(groups)
     ]
     delete = [item for entry in entries for item in entry["deleted"]]
@@ -501,7 +524,7 @@ def plan_cleanup(
     }
 
 
-def _clean_one(sim, matched, reason, include_favorites) -> dict:
+def _clean_one(matched, reason, include_favorites) -> dict:
     kept, deleted, skipped = [], [], []
     for cp in _newest_first(matched):
         state = cp.get("state")
@@ -514,7 +537,6 @@ def _clean_one(sim, matched, reason, include_favorites) -> dict:
         else:
             deleted.append(_delete(cp, reason))
     return {
-        "simulation": sim,
         "matched": len(matched),
         "kept": kept,
         "deleted": deleted,

@@ -103,6 +103,14 @@ options:
         RV(query_result). Requires the C(jmespath) Python library.
       - For example V([?favorite].name) or V(max_by(@, &created\).id).
     type: str
+  simulation_names:
+    description:
+      - Also return RV(simulations), the name of every simulation that owns a returned
+        checkpoint, so reports can show names instead of bare ids.
+      - Costs one paged listing of simulations, plus one request per simulation that listing
+        did not show.
+    type: bool
+    default: false
 requirements:
   - jmespath (only for O(query))
 notes:
@@ -145,6 +153,12 @@ EXAMPLES = r"""
     ordering: -created
     query: "[].{id: id, simulation: simulation, name: name}"
   register: newest
+
+- name: Checkpoints of every simulation, with the simulations' names
+  nvair.air.air_checkpoint_info:
+    state: COMPLETE
+    simulation_names: true
+  register: named
 
 - name: Set the connection once for every nvair.air module
   module_defaults:
@@ -222,6 +236,13 @@ not_found:
   type: list
   elements: str
   sample: []
+simulations:
+  description:
+    - Simulation id to simulation name, for every simulation id in RV(checkpoints).
+    - A simulation the API no longer knows maps to V(null).
+  returned: when O(simulation_names) is true
+  type: dict
+  sample: {"3f1c7d52-7b1e-4a52-9d0e-2b8b5f0c9a11": "lab-fabric"}
 query_result:
   description: The result of O(query) applied to RV(checkpoints).
   returned: when O(query) is set
@@ -259,6 +280,7 @@ from ansible_collections.nvair.air.plugins.module_utils.checkpoints import (
     STATES,
     is_uuid,
     resolve_simulation,
+    simulation_names,
 )
 
 try:
@@ -286,6 +308,7 @@ def argument_spec() -> dict:
         ordering=dict(type="str", default="created"),
         limit=dict(type="int"),
         query=dict(type="str"),
+        simulation_names=dict(type="bool", default=False),
     )
     return spec
 
@@ -370,6 +393,9 @@ def main():
             limit=params["limit"],
         )
         checkpoints, not_found = selection.fetch(client)
+        names = None
+        if params["simulation_names"]:
+            names = simulation_names(client, (c.get("simulation") for c in checkpoints))
     except AirError as err:
         fail_from_error(module, err, client)
 
@@ -380,6 +406,8 @@ def main():
         counts=count_checkpoints(checkpoints),
         not_found=not_found,
     )
+    if names is not None:
+        result["simulations"] = names
     if query is not None:
         try:
             result["query_result"] = query.search(checkpoints)

@@ -123,3 +123,41 @@ def test_rendering_filters_refuse_something_that_is_not_a_plan():
     for name in ("plan_summary", "plan_markdown"):
         with pytest.raises(AnsibleFilterError, match="expects a plan"):
             FILTERS[name]({"checkpoints": []})
+
+
+SIM_A = "1d6cb31d-0000-4000-8000-00000000000a"
+SIM_B = "2e7dc42e-0000-4000-8000-00000000000b"
+NAMED = [
+    checkpoint("a1", "2026-03-01T00:00:00Z", sim=SIM_A),
+    checkpoint("a2", "2026-03-02T00:00:00Z", sim=SIM_A),
+    checkpoint("b1", "2026-03-01T00:00:00Z", sim=SIM_B),
+]
+
+
+def test_plans_carry_simulation_names_and_show_them_with_the_id():
+    names = {SIM_A: "lab-fabric"}
+    plan = FILTERS["retention_plan"](NAMED, 1, now=NOW, simulation_names=names)
+
+    assert [(e["simulation"], e["name"]) for e in plan["simulations"]] == [
+        (SIM_A, "lab-fabric"),
+        (SIM_B, None),
+    ]
+    assert FILTERS["plan_summary"](plan)[1:] == [
+        f"lab-fabric ({SIM_A}): keep 1 (1 newest, 0 favorite), delete 1",
+        f"{SIM_B}: keep 1 (1 newest, 0 favorite), delete 0",
+    ]
+    text = FILTERS["plan_markdown"](plan)
+    assert "| lab-fabric (1d6cb31d) | 1 | 1 | 0 |" in text
+    assert "| lab-fabric (1d6cb31d) | a1 | cp a1 |" in text
+
+
+def test_cleanup_plan_carries_simulation_names():
+    plan = FILTERS["cleanup_plan"](
+        NAMED, name_pattern="*", now=NOW, simulation_names={SIM_B: "spine"}
+    )
+    assert FILTERS["plan_summary"](plan)[2] == f"spine ({SIM_B}): matched 1, delete 1"
+
+
+def test_simulation_names_must_be_a_mapping():
+    with pytest.raises(AnsibleFilterError, match="simulation_names must map simulation ids"):
+        FILTERS["retention_plan"](NAMED, 1, now=NOW, simulation_names=["lab-fabric"])

@@ -297,6 +297,7 @@ def test_plan_shape_for_a_small_case():
         "simulations": [
             {
                 "simulation": "sim-a",
+                "name": None,
                 "complete": 3,
                 "kept": [
                     {

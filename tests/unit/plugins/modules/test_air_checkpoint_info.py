@@ -398,3 +398,43 @@ def test_many_runs_are_loaded_with_one_run_listing(run_info, mocked, api):
     assert [c["simulation"] for c in result["checkpoints"]] == [SIM_A] * 4 + [SIM_B] * 8
     assert queries(mocked, "simulations/runs/") == [{"limit": "200", "ordering": "created"}]
     assert len(mocked.calls) == 6
+
+
+def test_simulation_names_come_from_one_simulation_listing(run_info, mocked, api):
+    mocked.get(f"{api}/{CP}", json=page([cp(1), cp(2, run=RUN_B)]))
+    mocked.get(f"{api}/simulations/runs/{RUN_A}/", json={"id": RUN_A, "simulation": SIM_A})
+    mocked.get(f"{api}/simulations/runs/{RUN_B}/", json={"id": RUN_B, "simulation": SIM_B})
+    mocked.get(
+        f"{api}/simulations/",
+        json=page([{"id": SIM_B, "name": "lab b"}, {"id": SIM_A, "name": "lab a"}]),
+    )
+
+    kind, result, _warnings = run_info(simulation_names=True)
+
+    assert kind == "exit"
+    assert result["simulations"] == {SIM_A: "lab a", SIM_B: "lab b"}
+    assert len(queries(mocked, "simulations/")) == 1
+
+
+def test_simulation_names_fetch_what_the_listing_missed(run_info, mocked, api):
+    mocked.get(f"{api}/{CP}", json=page([cp(1), cp(2, run=RUN_B)]))
+    mocked.get(f"{api}/simulations/runs/{RUN_A}/", json={"id": RUN_A, "simulation": SIM_A})
+    mocked.get(f"{api}/simulations/runs/{RUN_B}/", json={"id": RUN_B, "simulation": SIM_B})
+    mocked.get(f"{api}/simulations/", json=page([{"id": SIM_A, "name": "lab a"}]))
+    mocked.get(f"{api}/simulations/{SIM_B}/", status=404, json={"detail": "Not found."})
+
+    kind, result, _warnings = run_info(simulation_names=True)
+
+    assert kind == "exit"
+    assert result["simulations"] == {SIM_A: "lab a", SIM_B: None}
+
+
+def test_no_simulation_names_unless_asked(run_info, mocked, api):
+    mocked.get(f"{api}/{CP}", json=page([with_sim(cp(1), SIM_A)]), match=[])
+    mocked.get(f"{api}/simulations/runs/{RUN_A}/", json={"id": RUN_A, "simulation": SIM_A})
+
+    kind, result, _warnings = run_info()
+
+    assert kind == "exit"
+    assert "simulations" not in result
+    assert queries(mocked, "simulations/") == []
