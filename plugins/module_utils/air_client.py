@@ -40,9 +40,11 @@ from ansible_collections.nvair.air.plugins.module_utils.air_config import (
 )
 from ansible_collections.nvair.air.plugins.module_utils.air_errors import (
     AirError,
+    after_retries,
     describe_body,
     hint_for,
     root_cause,
+    with_hint,
 )
 
 # Re-exported: callers import everything client-related from this module.
@@ -402,7 +404,7 @@ class AirClient:
         return f"{type(exc).__name__} ({root_cause(exc)})"
 
     def _connection_error(self, method, path, exc, attempts) -> AirError:
-        after = f" (after {attempts} retries)" if attempts else ""
+        after = after_retries(attempts)
         where = self.base_url
         if isinstance(exc, requests.exceptions.SSLError):
             msg = (
@@ -462,13 +464,10 @@ class AirClient:
             text = f"the API answered {status}, expected {wanted}"
 
         msg = f"{method} {path}: {status} {response.reason or ''}".rstrip()
+        msg += after_retries(attempts)
         if text:
             msg += f": {text}"
-        if attempts:
-            msg += f" (after {attempts} retries)"
-        hint = hint_for(method, path, status)
-        if hint:
-            msg += f". {hint}"
+        msg = with_hint(msg, hint_for(method, path, status))
         if field_errors:
             field_errors = {k: [self.redact(m) for m in v] for k, v in field_errors.items()}
         return AirError(

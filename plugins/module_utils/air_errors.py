@@ -104,6 +104,20 @@ def root_cause(exc) -> str:
     return text or type(exc).__name__
 
 
+def after_retries(attempts: int) -> str:
+    """The " (after N retries)" note for a message, empty when nothing was retried."""
+    if not attempts:
+        return ""
+    return f" (after {attempts} {'retry' if attempts == 1 else 'retries'})"
+
+
+def with_hint(msg: str, hint: str) -> str:
+    """Append a hint as its own sentence; server details often end with a full stop already."""
+    if not hint:
+        return msg
+    return f"{msg} {hint}" if msg.endswith((".", "!", "?")) else f"{msg}. {hint}"
+
+
 def hint_for(method: str, path: str, status: int) -> str:
     if status in (401, 403):
         scope = "air:simulation_read" if method == "GET" else "air:simulation_edit"

@@ -346,8 +346,7 @@ def test_exhausted_retries_say_how_many(make_client, mocked, api):
 
     with pytest.raises(AirError) as caught:
         list(client.paginate(CP))
-    assert str(caught.value).startswith(f"GET {CP}: 504 Gateway Timeout")
-    assert "(after 2 retries)" in str(caught.value)
+    assert str(caught.value).startswith(f"GET {CP}: 504 Gateway Timeout (after 2 retries)")
     assert len(mocked.calls) == 3
 
 
@@ -406,7 +405,7 @@ def test_404_names_the_missing_id(client, mocked, api):
     with pytest.raises(AirError) as caught:
         client.get(f"{CP}{CP_ID}/")
     assert str(caught.value) == (
-        f"GET {CP}{CP_ID}/: 404 Not Found: Not found.. Check the checkpoint id {CP_ID}: it does "
+        f"GET {CP}{CP_ID}/: 404 Not Found: Not found. Check the checkpoint id {CP_ID}: it does "
         "not exist or this token cannot see it"
     )
     assert caught.value.to_dict() == {
@@ -417,6 +416,33 @@ def test_404_names_the_missing_id(client, mocked, api):
         "detail": "Not found.",
         "field_errors": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"detail": "Invalid token."}, "403 Forbidden: Invalid token. Check the API token"),
+        ({"detail": "Invalid token"}, "403 Forbidden: Invalid token. Check the API token"),
+        ({}, "403 Forbidden. Check the API token"),
+    ],
+)
+def test_hint_is_one_sentence_after_the_detail(client, mocked, api, body, expected):
+    mocked.get(f"{api}/{CP}", status=403, json=body)
+
+    with pytest.raises(AirError) as caught:
+        list(client.paginate(CP))
+    assert expected in str(caught.value)
+    assert ".." not in str(caught.value)
+
+
+def test_one_retry_is_singular(make_client, mocked, api):
+    client = make_client(retries=1)
+    for _attempt in range(2):
+        mocked.get(f"{api}/{CP}", status=503, json={"detail": "Down."})
+
+    with pytest.raises(AirError) as caught:
+        list(client.paginate(CP))
+    assert str(caught.value).startswith(f"GET {CP}: 503 Service Unavailable (after 1 retry): Down.")
 
 
 def test_404_on_an_action_names_the_simulation(client, mocked, api):

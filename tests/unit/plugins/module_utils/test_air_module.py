@@ -194,7 +194,7 @@ def test_http_error_fails_with_structured_failure_and_retries(mocked, token, api
     kind, result, _warnings = run_module(probe, {"api_url": api, "api_token": token})
 
     message = (
-        f"GET {CP}probe/: 404 Not Found: Not found. (after 1 retries). Check the checkpoint id "
+        f"GET {CP}probe/: 404 Not Found (after 1 retry): Not found. Check the checkpoint id "
         "probe: it does not exist or this token cannot see it"
     )
     assert kind == "fail"

@@ -320,7 +320,7 @@ def test_auth_failure_payload(run_info, mocked, api, token):
     kind, result, _warnings = run_info(simulation=[SIM_A])
 
     message = (
-        f"GET {CP}: 403 Forbidden: Invalid token.. Check the API token (api_token or "
+        f"GET {CP}: 403 Forbidden: Invalid token. Check the API token (api_token or "
         "AIR_API_TOKEN): it must be a valid NGC API key with the air:simulation_read scope"
     )
     assert (kind, result) == (
