@@ -111,4 +111,4 @@ ansible-playbook nvair.air.retention "${playbook_args[@]}" \
 log "Summary"
 "$VENV/bin/python" "$REPO_ROOT/scripts/demo_summary.py" "$DEMO_DIR/report/checkpoint-retention.json"
 echo
-echo "Reports: .demo/report/checkpoint-retention.md and .json (the dry run's in .demo/report-check)"
+echo "Reports: $DEMO_DIR/report/checkpoint-retention.md and .json (the dry run's in $DEMO_DIR/report-check)"
