@@ -60,7 +60,7 @@ if ((choose_environment)); then
 fi
 
 workdir="$(mktemp -d "${TMPDIR:-/tmp}/nvair-ansible-test.XXXXXX")"
-# shellcheck disable=SC2317  # runs from the EXIT trap
+# shellcheck disable=SC2317,SC2329  # runs from the EXIT trap
 cleanup() {
     if [[ "${NVAIR_KEEP_TREE:-0}" == "1" ]]; then
         log "Kept the ansible-test tree: $workdir"

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Stages run in ( ... ) subshells on purpose: what one exports must not leak into the next.
+# shellcheck disable=SC2030,SC2031
 # The collection's whole test suite: what CI runs (.ci/run) and what a newcomer runs.
 #
 #   scripts/test.sh                 every stage, in order

@@ -14,16 +14,15 @@
 EMULATOR_PID=""
 EMULATOR_API_URL=""
 EMULATOR_TOKEN=""
-EMULATOR_WORKDIR=""
 
 start_emulator() {
     local python="$1" workdir="$2"
     shift 2
-    EMULATOR_WORKDIR="$workdir"
     EMULATOR_TOKEN="$("$python" -c 'import secrets; print(secrets.token_urlsafe(24))')"
 
-    "$python" "$REPO_ROOT/tests/emulator/air_emulator.py" --host 127.0.0.1 --port 0 \
-        --token="$EMULATOR_TOKEN" --dataset demo "$@" \
+    # The token reaches the emulator through its environment, never its argument list.
+    AIR_EMULATOR_TOKEN="$EMULATOR_TOKEN" "$python" "$REPO_ROOT/tests/emulator/air_emulator.py" \
+        --host 127.0.0.1 --port 0 --dataset demo "$@" \
         >"$workdir/emulator.out" 2>"$workdir/emulator.err" &
     EMULATOR_PID=$!
 
@@ -44,7 +43,7 @@ start_emulator() {
     return 1
 }
 
-# shellcheck disable=SC2317  # runs from an EXIT trap
+# shellcheck disable=SC2317,SC2329  # runs from an EXIT trap
 stop_emulator() {
     if [[ -n "$EMULATOR_PID" ]] && kill -0 "$EMULATOR_PID" 2>/dev/null; then
         kill "$EMULATOR_PID" 2>/dev/null || true

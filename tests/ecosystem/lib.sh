@@ -51,6 +51,7 @@ private_workdir() {
 # report_check REPORT_JSON CHECK_MODE: the retention report says the run went as expected.
 # CHECK_MODE=true: a plan with deletions and no outcome; false: every planned deletion done.
 report_check() {
+    # shellcheck disable=SC2153  # VENV is set by the script that sources this file
     "$VENV/bin/python" - "$1" "$2" <<'PYEOF'
 import json
 import sys

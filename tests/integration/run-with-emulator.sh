@@ -26,7 +26,7 @@ venv="$(ensure_venv "ansible-$core" "$pyver" "$REQUIREMENTS_DIR/ansible-$core.tx
 
 workdir="$(mktemp -d "${TMPDIR:-/tmp}/nvair-emulator.XXXXXX")"
 emulator_pid=""
-# shellcheck disable=SC2317  # runs from the EXIT trap
+# shellcheck disable=SC2317,SC2329  # runs from the EXIT trap
 stop_emulator() {
     if [[ -n "$emulator_pid" ]] && kill -0 "$emulator_pid" 2>/dev/null; then
         kill "$emulator_pid" 2>/dev/null || true

@@ -31,7 +31,7 @@ fi
 result="$(sed -n '/^localhost | SUCCESS => {/,/^}/p' <<<"$output" | sed '1s/^localhost | SUCCESS => //')"
 if [[ -z "$result" ]]; then
     echo "FAIL: the ad-hoc call did not succeed:" >&2
-    sed "s/$AIR_API_TOKEN/********/g" <<<"$output" >&2
+    echo "${output//"$AIR_API_TOKEN"/********}" >&2
     exit 1
 fi
 "$PYTHON" - "$result" <<'PY'
