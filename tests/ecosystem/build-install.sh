@@ -24,7 +24,7 @@ source "$REPO_ROOT/tests/ecosystem/lib.sh"
 
 VENV="$(ensure_venv tools 3.13 "$REQUIREMENTS_DIR/tools.txt")"
 workdir="$(private_workdir nvair-build-install)"
-# shellcheck disable=SC2317  # runs from the EXIT trap
+# shellcheck disable=SC2317,SC2329  # runs from the EXIT trap
 cleanup() {
     stop_emulator
     rm -rf "$workdir"
