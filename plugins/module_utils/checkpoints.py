@@ -22,6 +22,9 @@ MAX_CANDIDATES = 10
 # A listing of 100,000 checkpoints repeats a few hundred run and simulation ids and three
 # states; sharing one string per value keeps air_checkpoint_info's memory down.
 SHARED_FIELDS = ("run", "state", "simulation")
+# Almost every checkpoint has empty metadata: one shared dict instead of 100,000 saves 6 MB.
+# Safe only because nothing changes a prepared checkpoint; it goes straight into a result.
+_EMPTY_METADATA: dict = {}
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -40,7 +43,10 @@ def run_path(run_id: str) -> str:
 
 
 def prepare_checkpoint(raw: dict, simulation_id: str | None) -> dict:
-    """Every field the API returned, unchanged, plus `simulation` (the simulation id)."""
+    """Every field the API returned, unchanged, plus `simulation` (the simulation id).
+
+    Values repeated across checkpoints are shared objects, so never change one in place.
+    """
     checkpoint = dict(raw)
     if simulation_id is not None or "simulation" not in checkpoint:
         checkpoint["simulation"] = simulation_id
@@ -48,6 +54,9 @@ def prepare_checkpoint(raw: dict, simulation_id: str | None) -> dict:
         value = checkpoint.get(key)
         if value.__class__ is str:  # sys.intern refuses str subclasses
             checkpoint[key] = sys.intern(value)
+    metadata = checkpoint.get("metadata")
+    if metadata.__class__ is dict and not metadata:
+        checkpoint["metadata"] = _EMPTY_METADATA
     return checkpoint
 
 

@@ -81,6 +81,23 @@ def test_lists_everything_with_simulation_ids_and_counts(run_info, mocked, api):
     assert queries(mocked) == [{"limit": "200", "ordering": "created"}]
 
 
+def test_each_checkpoint_keeps_its_own_metadata(run_info, mocked, api):
+    # Empty metadata is one shared dict in memory; a filled one must stay with its checkpoint.
+    tagged = {**cp(2), "metadata": {"owner": "ci"}}
+    mocked.get(f"{api}/{CP}", json=page([cp(1), tagged, cp(3)]))
+    mocked.get(f"{api}/simulations/runs/{RUN_A}/", json={"id": RUN_A, "simulation": SIM_A})
+
+    kind, result, _warnings = run_info(query="[].metadata")
+
+    assert kind == "exit"
+    assert result["checkpoints"] == [
+        with_sim(cp(1), SIM_A),
+        with_sim(tagged, SIM_A),
+        with_sim(cp(3), SIM_A),
+    ]
+    assert result["query_result"] == [{}, {"owner": "ci"}, {}]
+
+
 def test_server_side_filters_are_sent_and_simulation_name_resolved(run_info, mocked, api):
     mocked.get(
         f"{api}/simulations/",
