@@ -14,6 +14,12 @@ ansible-playbook, requests). Starts the Air emulator on 127.0.0.1 with a generat
 3. Start-up cost: a playbook loops each module --repeat times over a trivial call (info by one
    id; air_checkpoint setting favorite to the value it already has), so each loop item is one
    module run with one or two GETs; the time per item is the cost of a module run.
+
+With --stages, step 1 runs once more under a probe that prints the module process's memory
+(VmRSS, and VmHWM, the peak so far) at each step of ansible-core's exit path: after
+AnsibleModule() is built, when exit_json is called (what the module holds), after
+remove_values (its copy of the result without no_log values) and after json.dumps (the
+output text). The probe wraps those ansible-core functions in the measuring process only.
 """
 
 import argparse
@@ -67,6 +73,71 @@ LISTING_PLAYBOOK = """
 """
 
 
+STAGES_PROBE = r"""
+import json
+import runpy
+import sys
+
+from ansible.module_utils import basic
+
+exiting = False
+
+
+def report(step):
+    with open("/proc/self/status", encoding="ascii") as handle:
+        fields = dict(line.split(":", 1) for line in handle)
+    rss, hwm = (int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM"))
+    sys.stderr.write(f"STAGE\t{step}\t{rss:.1f}\t{hwm:.1f}\n")
+
+
+def after(owner, name, step, only_when_exiting=True):
+    original = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        value = original(*args, **kwargs)
+        if exiting or not only_when_exiting:
+            report(step)
+        return value
+
+    setattr(owner, name, wrapper)
+
+
+def exit_json(self, **kwargs):
+    global exiting
+    exiting = True
+    report("exit_json called")
+    original_exit_json(self, **kwargs)
+
+
+original_exit_json = basic.AnsibleModule.exit_json
+basic.AnsibleModule.exit_json = exit_json
+after(basic.AnsibleModule, "__init__", "AnsibleModule built", only_when_exiting=False)
+after(basic, "remove_values", "after remove_values")
+after(json, "dumps", "after json.dumps")
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def print_stages(workdir, module, args_file, env):
+    """Run the module under STAGES_PROBE and print its memory at each exit step."""
+    probe = os.path.join(workdir, "stages_probe.py")
+    with open(probe, "w", encoding="utf-8") as handle:
+        handle.write(STAGES_PROBE)
+    measured = run_measured([sys.executable, probe, module, args_file], env=env)
+    check(measured, "air_checkpoint_info under the stages probe")
+    previous = None
+    print("  exit path of the module process (MiB): step, RSS, change, peak so far")
+    for line in measured.stderr.splitlines():
+        if not line.startswith("STAGE\t"):
+            continue
+        _tag, step, rss, hwm = line.split("\t")
+        change = "" if previous is None else f"{float(rss) - previous:+7.1f}"
+        print(f"  {step:<22} {float(rss):7.1f} {change:>7} {float(hwm):7.1f}")
+        previous = float(rss)
+    print(f"  {'process peak':<22} {measured.process_peak_mib:7.1f}")
+
+
 def timer(env):
     with open(env["BENCH_TIMER_FILE"], encoding="utf-8") as handle:
         return {task["name"]: task for task in json.load(handle)["tasks"]}
@@ -83,6 +154,9 @@ def main():
     parser.add_argument("--checkpoints", type=int, default=100_000)
     parser.add_argument("--simulations", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--stages", action="store_true", help="also print memory at each step of the exit path"
+    )
     args = parser.parse_args()
 
     print(f"load average before: {load_average()} ({os.cpu_count()} CPUs)")
@@ -112,6 +186,8 @@ def main():
                 f"{measured.tree_peak_mib:.1f} MiB (ru_maxrss {measured.process_peak_mib:.1f} "
                 f"MiB), output {len(measured.stdout) / 1e6:.1f} MB of JSON"
             )
+            if args.stages:
+                print_stages(workdir, module, args_file, module_env)
 
             # 2. The same as a playbook task.
             playbook = os.path.join(workdir, "listing.yml")
