@@ -1,6 +1,6 @@
 """Time (and optionally profile) the collection's code paths of scenario R in one process.
 
-    python benchmarks/profile_paths.py [--quick] [--concurrency 8] [--page-size 1000]
+    python benchmarks/profile_paths.py [--quick] [--concurrency 16] [--page-size 1000]
         [--profile listing|plan|delete] [--latency MS]
 
 Without Ansible around them: air_checkpoint_info's listing (the role's call), the retention
@@ -16,6 +16,7 @@ import pstats
 import sys
 import tempfile
 import time
+from concurrent.futures import Future
 from datetime import datetime, timezone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,8 +48,10 @@ class InlinePool:
     def __exit__(self, *exc_info):
         return False
 
-    def map(self, function, items):
-        return [function(item) for item in items]
+    def submit(self, function, *args):
+        future = Future()
+        future.set_result(function(*args))
+        return future
 
 
 def step(name, action, profile):
@@ -68,7 +71,7 @@ def step(name, action, profile):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--page-size", type=int, default=200)
     parser.add_argument("--latency", type=int, default=0)
     parser.add_argument("--profile", choices=("listing", "plan", "delete"))

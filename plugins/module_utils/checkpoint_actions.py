@@ -34,6 +34,8 @@ DEFAULT_CONCURRENCY = 16
 FAVORITE_REFUSED = "favorite; set force: true to delete favorites"
 NOT_CREATABLE = "the API cannot create checkpoints (they come from shutting a simulation down)"
 RACE_SKIPPED = "changed since it was listed"
+# Items of one simulation re-read with one listing; bounds how old that listing can get.
+REREAD_BATCH = 100
 
 
 @dataclass
@@ -284,6 +286,8 @@ def run_single(client, desired, checkpoint_id=None, simulation_id=None, waiter=N
 class Item:
     id: str
     modified: str | None = None
+    # Lets the list form re-read the item with its simulation's listing (see reread_batches).
+    simulation: str | None = None
 
 
 def parse_items(raw_items):
@@ -294,10 +298,14 @@ def parse_items(raw_items):
     items, problems, seen = [], [], set()
     for index, raw in enumerate(raw_items):
         where = f"checkpoints[{index}]"
-        modified = None
+        modified = simulation = None
         if isinstance(raw, dict):
             cid = raw.get("id")
             modified = raw.get("modified")
+            # Only a hint for batching the re-read: anything but an id means "read it alone".
+            simulation = raw.get("simulation")
+            if not (isinstance(simulation, str) and is_uuid(simulation)):
+                simulation = None
             if modified is not None and not (isinstance(modified, str) and _parses(modified)):
                 problems.append(f"{where}.modified is not a timestamp: {modified!r}")
                 continue
@@ -312,7 +320,7 @@ def parse_items(raw_items):
         if cid.lower() in seen:
             continue
         seen.add(cid.lower())
-        items.append(Item(cid, modified))
+        items.append(Item(cid, modified, simulation))
     return items, problems
 
 
@@ -334,8 +342,10 @@ def same_time(listed, current):
         return False
 
 
-def process_item(client, item, desired, waiter):
-    current = fetch_checkpoint(client, item.id)
+def process_item(client, item, desired, waiter, current=None):
+    """Act on one list item; `current` is its copy from a fresh listing, else it is read."""
+    if current is None:
+        current = fetch_checkpoint(client, item.id)
     if current is None:
         if desired.state == "absent":
             return Outcome("ok", "not found; nothing to delete")
@@ -353,21 +363,85 @@ def process_item(client, item, desired, waiter):
     return ensure_present(client, current, desired, waiter)
 
 
+@dataclass
+class Batch:
+    """List items re-read together: one listing of `simulation`, or one GET each when None."""
+
+    simulation: str | None
+    entries: list  # (position in the input, Item)
+
+
+def reread_batches(items, size=None):
+    """Split the list form's items into batches, each simulation's in input order.
+
+    An item that names its simulation (as air_checkpoint_info's results and the retention
+    plans do) is re-read from one listing of that simulation's COMPLETE checkpoints, taken
+    just before the batch's items are acted on: one request per batch instead of one GET per
+    item. A batch holds at most `size` items, so no item acts on a listing older than the time
+    `size` items take. Items without a simulation are read one by one.
+    """
+    size = size or REREAD_BATCH
+    by_simulation: dict = {}
+    alone = []
+    for position, item in enumerate(items):
+        if item.simulation:
+            by_simulation.setdefault(item.simulation.lower(), []).append((position, item))
+        else:
+            alone.append((position, item))
+    batches = [
+        Batch(simulation, entries[start : start + size])
+        for simulation, entries in by_simulation.items()
+        for start in range(0, len(entries), size)
+    ]
+    if alone:
+        batches.append(Batch(None, alone))
+    return batches
+
+
+def reread(client, batch):
+    """The batch's checkpoints as a fresh listing shows them, by lower-case id.
+
+    Only COMPLETE ones are listed: DELETED checkpoints pile up in a simulation and would cost
+    pages, and an item missing here (deleted, still PENDING, gone, or not of this simulation
+    after all) is read on its own, so the listing can only save requests, never change an
+    outcome. A listing that fails leaves every item of the batch to be read on its own.
+    """
+    if batch.simulation is None:
+        return {}
+    wanted = {item.id.lower() for _position, item in batch.entries}
+    try:
+        return {
+            raw["id"].lower(): raw
+            for raw in client.paginate(
+                CHECKPOINTS_PATH, {"simulation": batch.simulation, "state": "COMPLETE"}
+            )
+            if isinstance(raw, dict) and str(raw.get("id", "")).lower() in wanted
+        }
+    except Exception:  # the items' own reads report whatever went wrong
+        return {}
+
+
 def run_many(client, items, desired, concurrency=DEFAULT_CONCURRENCY, waiter=None):
     """The list form: every item is processed and reported, whatever happens to the others.
 
-    Returns {"results", "summary", "diff", "changed"}; entries stay small ({id, name, status,
-    msg} plus `failure` for API errors) so ten thousand items make a modest result.
+    Returns {"results", "summary", "diff", "changed"}, results in the order of `items`;
+    entries stay small ({id, name, status, msg} plus `failure` for API errors) so ten thousand
+    items make a modest result.
+
+    Batches are re-read in turn by this thread while the pool acts on the items already read.
+    A slot is taken per item and per listing, so at most `concurrency` requests are in flight,
+    and an item is checked against a listing taken shortly before its own request.
     """
     waiter = waiter or Waiter()
+    concurrency = max(1, concurrency)
     stop = threading.Event()
     stop_reason = []
 
-    def outcome_of(item):
+    def outcome_of(item, current):
         if stop.is_set():
             return Outcome("failed", f"not attempted: {stop_reason[0]}")
         try:
-            return process_item(client, item, desired, waiter)
+            return process_item(client, item, desired, waiter, current)
         except WaitTimeout as err:
             return Outcome("failed", str(err), err.checkpoint)
         except AirError as err:
@@ -379,9 +453,9 @@ def run_many(client, items, desired, concurrency=DEFAULT_CONCURRENCY, waiter=Non
         except Exception as err:  # one broken answer must not hide the other results
             return Outcome("failed", f"unexpected error: {type(err).__name__}: {err}")
 
-    def work(item):
+    def work(item, current):
         # Reduced to the small entry here, so whole checkpoints are not kept for every item.
-        outcome = outcome_of(item)
+        outcome = outcome_of(item, current)
         entry = {
             "id": item.id,
             "name": (outcome.checkpoint or {}).get("name"),
@@ -392,8 +466,25 @@ def run_many(client, items, desired, concurrency=DEFAULT_CONCURRENCY, waiter=Non
             entry["failure"] = outcome.failure
         return entry, outcome.before, outcome.after
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        done = list(pool.map(work, items))
+    done = [None] * len(items)
+    slots = threading.BoundedSemaphore(concurrency)
+
+    def finished(_future):
+        slots.release()
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        futures = []
+        for batch in reread_batches(items):
+            # The listing takes a slot too: concurrency bounds every request in flight.
+            with slots:
+                listed = {} if stop.is_set() else reread(client, batch)
+            for position, item in batch.entries:
+                slots.acquire()
+                future = pool.submit(work, item, listed.get(item.id.lower()))
+                future.add_done_callback(finished)
+                futures.append((position, future))
+        for position, future in futures:
+            done[position] = future.result()
 
     results = []
     summary = dict.fromkeys(STATUSES, 0)

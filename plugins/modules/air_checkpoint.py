@@ -79,7 +79,13 @@ options:
     description:
       - The list form. Each element is a checkpoint id, or a dictionary with an C(id) key, for
         example an element of RV(nvair.air.air_checkpoint_info#module:checkpoints) or of a
-        retention plan's C(delete) list. Other keys are ignored, except C(modified).
+        retention plan's C(delete) list. Other keys are ignored, except C(modified) and
+        C(simulation).
+      - Every item is read again just before it is acted on. Items whose C(simulation) is a
+        simulation id are read in batches, with one listing of that simulation's C(COMPLETE)
+        checkpoints per batch of at most 100 items, instead of one request per item; an item
+        the listing does not show (deleted meanwhile, not C(COMPLETE), or of another simulation)
+        is read on its own. Items without C(simulation) are read one by one.
       - When an element has C(modified) and the checkpoint's current C(modified) time differs,
         the item is skipped with the reason C(changed since it was listed), so a checkpoint
         renamed or made a favorite after it was listed is not deleted.
@@ -91,10 +97,11 @@ options:
     elements: raw
   concurrency:
     description:
-      - How many checkpoints of O(checkpoints) are processed at the same time, over one
-        shared HTTP session. Between 1 and 32.
-      - Each item costs two requests (a re-read and the change), so against a remote API the
-        time of a long list is about 2 x items x round trip / O(concurrency).
+      - How many requests of the list form are in flight at the same time, over one shared
+        HTTP session. Between 1 and 32.
+      - Each item costs one request for the change, plus its share of a re-read (one listing
+        per batch, or one GET for an item without C(simulation)). Against a remote API the time
+        of a long list of planned deletions is about items x round trip / O(concurrency).
     type: int
     default: 16
 notes:
@@ -106,7 +113,9 @@ notes:
   - "Assumptions about behaviour the Air API does not document: renaming or favoriting a
     C(PENDING) checkpoint is allowed; an empty name is allowed; deleting a checkpoint that is not
     C(COMPLETE) is refused with HTTP 400. The module reads the checkpoint before it deletes, so it
-    only sends a DELETE for a C(COMPLETE) one. When a retried DELETE is refused with 400, the
+    only sends a DELETE for a C(COMPLETE) one. The API cannot delete on condition, so a change
+    made between that read and the DELETE (one batch's worth of requests at most in the list
+    form) is not seen. When a retried DELETE is refused with 400, the
     module reads the checkpoint again and counts it as deleted if it is C(DELETED) by then."
 extends_documentation_fragment:
   - nvair.air.connection

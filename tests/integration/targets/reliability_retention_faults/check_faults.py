@@ -235,9 +235,14 @@ class Runner:
             (cid for cid in set(before) - intended_survivors(before, self.run_to_sim)),
             key=lambda cid: before[cid]["created"],
         )
-        # The first re-check GET of the delete phase waits 3 s; one worker means every other
-        # planned checkpoint is re-checked after the changes below.
-        self.emu.fault(kind="delay", delay_ms=3000, count=1, method="GET", path=CP_ITEM, exact=True)
+        # The list form re-reads one simulation at a time, in the plan's order (simulation
+        # ids ascending), just before deleting its checkpoints. The first DELETE waits 3 s with
+        # one worker, so the changes below land before the last simulation is re-read.
+        last_sim = max(self.run_to_sim[before[cid]["run"]] for cid in planned)
+        planned = [cid for cid in planned if self.run_to_sim[before[cid]["run"]] == last_sim]
+        self.emu.fault(
+            kind="delay", delay_ms=3000, count=1, method="DELETE", path=CP_ITEM, exact=True
+        )
         process = subprocess.Popen(
             self.command(rel_concurrency=1),
             stdout=subprocess.PIPE,
@@ -245,7 +250,7 @@ class Runner:
             text=True,
         )
         deadline = time.monotonic() + 120
-        route = f"GET {CP_ITEM}"
+        route = f"DELETE {CP_ITEM}"
         while (
             self.emu.counters()["by_route"].get(route, 0) < 1
             and process.poll() is None

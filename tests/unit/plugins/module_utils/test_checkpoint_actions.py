@@ -796,3 +796,187 @@ def test_list_form_never_has_more_requests_in_flight_than_concurrency(http, clie
 def test_summary_msg_counts_every_status():
     summary = {"changed": 2, "ok": 1, "skipped": 0, "failed": 1, "total": 4}
     assert actions.summary_msg(summary) == "2 changed, 1 ok, 0 skipped, 1 failed of 4 checkpoints"
+
+
+SIM2 = "33333333-3333-4333-8333-333333333333"
+
+
+def listing_of(simulation):
+    """The re-read listing of one simulation's COMPLETE checkpoints, as the client sends it."""
+    return [
+        responses.matchers.query_param_matcher(
+            {"simulation": simulation, "state": "COMPLETE", "limit": "200", "ordering": "created"}
+        )
+    ]
+
+
+def planned(cid, simulation=SIM, modified="2026-03-11T18:40:02.000001Z"):
+    return {"id": cid, "simulation": simulation, "modified": modified, "name": "x"}
+
+
+def test_list_form_rereads_each_simulation_with_one_listing_instead_of_a_get_per_item(
+    http, client, waiter
+):
+    http.get(LIST_URL, match=listing_of(SIM), json=page(checkpoint(CP1), checkpoint(CP2)))
+    http.get(LIST_URL, match=listing_of(SIM2), json=page(checkpoint(CP3), checkpoint(CP4)))
+    for cid in (CP1, CP2, CP3, CP4):
+        http.delete(cp_url(cid), status=204)
+    items = valid_items(
+        [planned(CP1), planned(CP3, SIM2), planned(CP2), {"id": CP4, "simulation": SIM2}]
+    )
+
+    report = actions.run_many(client, items, actions.Desired(state="absent"), 4, waiter)
+
+    gets = [c.request.url for c in http.calls if c.request.method == "GET"]
+    assert len(gets) == 2
+    assert all(url.startswith(LIST_URL + "?") for url in gets)
+    assert sorted(writes(http)) == [("DELETE", cp_url(cid)) for cid in (CP1, CP2, CP3, CP4)]
+    # Results keep the order of the input, whatever order the batches ran in.
+    assert [(r["id"], r["status"]) for r in report["results"]] == [
+        (CP1, "changed"),
+        (CP3, "changed"),
+        (CP2, "changed"),
+        (CP4, "changed"),
+    ]
+    assert items[1].simulation == SIM2
+
+
+def test_list_form_skips_an_item_whose_listing_shows_a_change(http, client, waiter):
+    http.get(
+        LIST_URL,
+        match=listing_of(SIM),
+        json=page(
+            checkpoint(CP1, modified="2026-03-12T09:00:00Z", favorite=True),
+            checkpoint(CP2, favorite=True),
+        ),
+    )
+    items = valid_items([planned(CP1), planned(CP2)])
+
+    report = actions.run_many(client, items, actions.Desired(state="absent"), 2, waiter)
+
+    assert writes(http) == []
+    assert [r["status"] for r in report["results"]] == ["skipped", "failed"]
+    assert report["results"][0]["msg"].startswith(actions.RACE_SKIPPED)
+    assert actions.FAVORITE_REFUSED in report["results"][1]["msg"]
+
+
+def test_list_form_reads_alone_an_item_missing_from_its_simulations_listing(http, client, waiter):
+    # CP2 was deleted by someone else and CP3 named the wrong simulation: neither is in the
+    # COMPLETE listing, so each is read on its own and handled from what that read says.
+    http.get(LIST_URL, match=listing_of(SIM), json=page(checkpoint(CP1)))
+    http.get(cp_url(CP2), json=checkpoint(CP2, state="DELETED"))
+    http.get(cp_url(CP3), json=checkpoint(CP3))
+    http.delete(cp_url(CP1), status=204)
+    http.delete(cp_url(CP3), status=204)
+    items = valid_items([planned(CP1), planned(CP2), planned(CP3)])
+
+    report = actions.run_many(client, items, actions.Desired(state="absent"), 1, waiter)
+
+    assert [(r["status"], r["msg"]) for r in report["results"]] == [
+        ("changed", f"deleted checkpoint {CP1}"),
+        ("ok", "already DELETED"),
+        ("changed", f"deleted checkpoint {CP3}"),
+    ]
+
+
+def test_list_form_reads_items_alone_when_their_simulations_listing_fails(http, client, waiter):
+    http.get(LIST_URL, match=listing_of(SIM), status=500, json={"detail": "boom"})
+    http.get(cp_url(CP1), json=checkpoint(CP1))
+    http.get(cp_url(CP2), json=checkpoint(CP2, state="DELETED"))
+    http.delete(cp_url(CP1), status=204)
+    items = valid_items([planned(CP1), planned(CP2)])
+
+    report = actions.run_many(client, items, actions.Desired(state="absent"), 2, waiter)
+
+    assert [r["status"] for r in report["results"]] == ["changed", "ok"]
+    assert writes(http) == [("DELETE", cp_url(CP1))]
+
+
+def test_list_form_check_mode_rereads_by_listing_and_never_writes(http, client, waiter):
+    http.get(LIST_URL, match=listing_of(SIM), json=page(checkpoint(CP1), checkpoint(CP2)))
+    items = valid_items([planned(CP1), planned(CP2)])
+
+    report = actions.run_many(
+        client, items, actions.Desired(favorite=True, check_mode=True), 2, waiter
+    )
+
+    assert writes(http) == []
+    assert len(http.calls) == 1
+    assert report["summary"]["changed"] == 2
+
+
+@pytest.mark.parametrize("simulation", [None, "", "lab-1", 7])
+def test_an_item_without_a_simulation_id_is_read_alone(simulation):
+    items = valid_items([{"id": CP1, "simulation": simulation}])
+
+    assert items == [actions.Item(CP1)]
+    assert [batch.simulation for batch in actions.reread_batches(items)] == [None]
+
+
+def test_reread_batches_bound_how_many_items_share_one_listing():
+    ids = [f"dddddddd-0000-4000-8000-{n:012d}" for n in range(7)]
+    items = valid_items([planned(cid) for cid in ids[:5]] + [planned(ids[5], SIM2), ids[6]])
+
+    batches = actions.reread_batches(items, size=2)
+
+    assert [(b.simulation, [p for p, _item in b.entries]) for b in batches] == [
+        (SIM, [0, 1]),
+        (SIM, [2, 3]),
+        (SIM, [4]),
+        (SIM2, [5]),
+        (None, [6]),
+    ]
+
+
+def test_a_simulation_with_more_items_than_a_batch_is_listed_once_per_batch(
+    http, client, waiter, monkeypatch
+):
+    monkeypatch.setattr(actions, "REREAD_BATCH", 2)
+    ids = [f"eeeeeeee-0000-4000-8000-{n:012d}" for n in range(5)]
+    http.get(LIST_URL, match=listing_of(SIM), json=page(*(checkpoint(c) for c in ids)))
+    item_url = re.compile(re.escape(LIST_URL) + r"[0-9a-f-]+/$")
+    http.add(responses.DELETE, item_url, status=204)
+
+    report = actions.run_many(
+        client, valid_items([planned(c) for c in ids]), actions.Desired(state="absent"), 2, waiter
+    )
+
+    listings = [c for c in http.calls if c.request.method == "GET"]
+    assert len(listings) == 3
+    assert report["summary"]["changed"] == 5
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_rereading_listings_count_against_concurrency(http, client, concurrency):
+    lock = threading.Lock()
+    in_flight = [0, 0]  # now, highest seen
+    ids = [f"ffffffff-0000-4000-8000-{n:012d}" for n in range(30)]
+
+    def counted(answer):
+        def callback(request):
+            with lock:
+                in_flight[0] += 1
+                in_flight[1] = max(in_flight)
+            threading.Event().wait(0.002)
+            with lock:
+                in_flight[0] -= 1
+            return answer(request)
+
+        return callback
+
+    def listing(request):
+        return 200, {}, json.dumps(page(*(checkpoint(c) for c in ids)))
+
+    http.add_callback(responses.GET, LIST_URL, callback=counted(listing))
+    http.add_callback(
+        responses.DELETE,
+        re.compile(re.escape(LIST_URL) + r".+"),
+        callback=counted(lambda request: (204, {}, "")),
+    )
+    # Two simulations, so a listing is taken while the first one's deletions are running.
+    items = valid_items([planned(c, SIM if n < 15 else SIM2) for n, c in enumerate(ids)])
+
+    report = actions.run_many(client, items, actions.Desired(state="absent"), concurrency)
+
+    assert report["summary"]["changed"] == 30
+    assert 1 <= in_flight[1] <= concurrency
