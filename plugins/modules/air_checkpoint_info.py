@@ -115,7 +115,11 @@ requirements:
   - jmespath (only for O(query))
 notes:
   - The checkpoints are all held in the result, so a very large listing makes a very large
-    result; use O(limit), server-side filters or O(query) to keep it small.
+    result; use O(limit) or the filters to keep it small. O(query) does not: its result is
+    returned besides RV(checkpoints), not instead of it.
+  - Memory of the module process, as measured with ansible-core 2.21, is about 35 MiB plus
+    1.7 MiB per 1,000 returned checkpoints (about 200 MiB for 100,000). Most of it is spent
+    while ansible-core writes the result, which it copies and then turns into JSON text.
 seealso:
   - module: nvair.air.air_checkpoint
 """
