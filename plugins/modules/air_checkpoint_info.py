@@ -115,7 +115,7 @@ requirements:
   - jmespath (only for O(query))
 notes:
   - The checkpoints are all held in the result, so a very large listing makes a very large
-    result; use O(limit) or the filters to keep it small. O(query) does not: its result is
+    result; use O(limit) or the filters to keep it small. O(query) does not, as its result is
     returned besides RV(checkpoints), not instead of it.
   - Memory of the module process, as measured with ansible-core 2.21, is about 35 MiB plus
     1.7 MiB per 1,000 returned checkpoints (about 200 MiB for 100,000). Most of it is spent
