@@ -14,6 +14,11 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
+try:
+    from ansible.template import is_trusted_as_template
+except ImportError:  # ansible-core before 2.19: no trust tags, and no lazy lists either
+    is_trusted_as_template = None
+
 from ansible_collections.nvair.air.plugins.module_utils.retention import (
     RetentionError,
     plan_cleanup,
@@ -33,6 +38,47 @@ def _none_if_empty(value):
     return None if value in (None, "", []) else value
 
 
+# The fields the planners read. Only these must be free of templates for the shortcut below.
+_READ = ("id", "name", "favorite", "run", "state", "created", "modified", "simulation")
+_PLAIN = (str, bool, int, float, type(None))
+
+
+def _is_plain(item) -> bool:
+    # Exact types: a lazy dict, or a str subclass carrying ansible-core's tags, needs a closer look.
+    if type(item) is not dict:  # pylint: disable=unidiomatic-typecheck
+        return False
+    for key in _READ:
+        value = item.get(key)
+        if type(value) in _PLAIN:
+            continue
+        if not isinstance(value, str) or is_trusted_as_template is None:
+            return False
+        if is_trusted_as_template(value):
+            return False
+    return True
+
+
+def _listing(checkpoints):
+    """The checkpoints as the stored dicts, without ansible-core's per-value lazy templating.
+
+    From ansible-core 2.19 a filter receives a lazy list that templates every value on access:
+    about 1 s for the 80,000 values of 10,000 checkpoints, against 0.05 s for the plan itself.
+    A module's result holds no templates, so when every element is a plain dict whose fields
+    are not trusted templates the stored elements are used as they are. Anything else (ansible
+    before 2.19, hand-written lists holding templates) takes the ordinary, templated path.
+    """
+    stored = getattr(checkpoints, "_non_lazy_copy", None)
+    if stored is None:
+        return checkpoints
+    try:
+        items = stored()
+    except Exception:  # pylint: disable=broad-exception-caught  # private API: any change
+        return checkpoints
+    if not isinstance(items, list) or not all(_is_plain(item) for item in items):
+        return checkpoints
+    return items
+
+
 def retention_plan(
     checkpoints,
     keep,
@@ -44,7 +90,7 @@ def retention_plan(
 ):
     try:
         return plan_retention(
-            checkpoints,
+            _listing(checkpoints),
             keep,
             favorites_count_toward_keep=_flag(
                 favorites_count_toward_keep, "favorites_count_toward_keep"
@@ -71,7 +117,7 @@ def cleanup_plan(
 ):
     try:
         return plan_cleanup(
-            checkpoints,
+            _listing(checkpoints),
             name_pattern=_none_if_empty(name_pattern),
             older_than=_none_if_empty(older_than),
             runs=_none_if_empty(runs),

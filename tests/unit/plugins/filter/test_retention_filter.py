@@ -161,3 +161,48 @@ def test_cleanup_plan_carries_simulation_names():
 def test_simulation_names_must_be_a_mapping():
     with pytest.raises(AnsibleFilterError, match="simulation_names must map simulation ids"):
         FILTERS["retention_plan"](NAMED, 1, now=NOW, simulation_names=["lab-fabric"])
+
+
+# ansible-core 2.19+ hands filters lazy lists of variables; the filters read the stored dicts
+# directly when that is safe. These render real templates to check that it stays correct.
+try:
+    from ansible.template import Templar, trust_as_template
+except ImportError:  # ansible-core before 2.19 has no trust tags and no lazy lists
+    Templar = trust_as_template = None
+
+needs_lazy_templating = pytest.mark.skipif(
+    trust_as_template is None, reason="ansible-core before 2.19 passes plain lists"
+)
+
+
+def render(expression, **variables):
+    return Templar(variables=variables).template(trust_as_template(expression))
+
+
+@needs_lazy_templating
+def test_a_listing_held_in_a_variable_plans_exactly_like_the_plain_list():
+    for name, call in (
+        ("retention_plan", "retention_plan(1, now=now)"),
+        ("cleanup_plan", "cleanup_plan(name_pattern='cp *', now=now)"),
+    ):
+        plan = render(f"{{{{ listing | nvair.air.{call} }}}}", listing=CHECKPOINTS, now=NOW)
+        expected = (
+            FILTERS[name](CHECKPOINTS, 1, now=NOW)
+            if name == "retention_plan"
+            else FILTERS[name](CHECKPOINTS, name_pattern="cp *", now=NOW)
+        )
+        assert plan == expected
+
+
+@needs_lazy_templating
+def test_templates_in_a_hand_written_listing_are_rendered_before_planning():
+    listing = [dict(cp) for cp in CHECKPOINTS]
+    listing[3]["name"] = trust_as_template("{{ newest_name }}")
+    plan = render(
+        "{{ listing | nvair.air.retention_plan(1, now=now) }}",
+        listing=listing,
+        newest_name="renamed by a template",
+        now=NOW,
+    )
+    kept = {item["id"]: item["name"] for entry in plan["simulations"] for item in entry["kept"]}
+    assert kept["a4"] == "renamed by a template"
