@@ -264,8 +264,8 @@ diff:
     - Only the changed fields. In the single form, C(before) and C(after) hold for example the
       old and new C(name), or C(state) going from C(COMPLETE) to C(DELETED).
     - List form, C(before) and C(after) map each changed checkpoint's id to such a dictionary.
-      Returned in diff mode only (C(--diff) or C(diff: true)); RV(results) holds every item's
-      outcome either way.
+      Returned in diff mode only (C(--diff), or the task keyword C(diff) set to true);
+      RV(results) holds every item's outcome either way.
     - Both are empty when nothing changed.
   returned: always in the single form; in diff mode in the list form
   type: dict
