@@ -249,12 +249,11 @@ def plan_markdown(plan, outcome=None):
     if plan["delete"]:
         out += ["", "## Deleted", "", "| simulation | checkpoint | name | created | why |"]
         out.append("|---|---|---|---|---|")
-        names = {entry["simulation"]: entry.get("name") for entry in plan["simulations"]}
-        for item in plan["delete"]:
-            sim = {"simulation": item["simulation"], "name": names.get(item["simulation"])}
-            cells = [_simulation_label(sim, short=True)]
-            cells += [item[key] for key in ("id", "name", "created", "reason")]
-            out.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+        for entry in plan["simulations"]:
+            sim = _simulation_label(entry, short=True)
+            for item in entry["deleted"]:
+                cells = [sim] + [item[key] for key in ("id", "name", "created", "reason")]
+                out.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
     if isinstance(outcome, dict) and outcome:
         out += ["", "## Outcome", ""]
         out += [f"- {key}: {_cell(value)}" for key, value in sorted(outcome.items())]

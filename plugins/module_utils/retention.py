@@ -14,18 +14,24 @@ Both planners return a plan of the same outline::
       "kind": "retention" | "cleanup",
       "policy": {...the validated inputs, timestamps in UTC...},
       "simulations": [            # sorted by simulation id
-        {"simulation": ID, "name": NAME, "kept": [KEPT, ...], "deleted": [DELETE, ...], ...},
+        {"simulation": ID, "name": NAME, "kept": [KEPT, ...], "deleted": [DROP, ...], ...},
       ],
-      "delete": [DELETE, ...],    # all simulations, in the order above
+      "delete": [DELETE, ...],    # every DROP of all simulations, in the order above
       "totals": {...},
     }
 
 ``NAME`` is the simulation's name from the optional ``simulation_names`` mapping (id to name,
 as ``air_checkpoint_info`` returns it with ``simulation_names: true``), or None when unknown.
-``KEPT`` is ``{id, name, created, favorite, reason}``. ``DELETE`` is ``{id, name, simulation,
-created, modified, reason}``, which ``air_checkpoint`` accepts unchanged in its
-``checkpoints`` option; it uses ``modified`` to refuse a checkpoint that changed after the plan
-was made. Within a simulation both lists run newest first.
+``KEPT`` is ``{id, name, created, favorite, reason}`` and ``DROP`` is ``{id, name, created,
+reason}``: what a reader needs. Within a simulation both lists run newest first.
+
+``DELETE`` is ``{id, simulation, modified}``, what ``air_checkpoint`` needs in its
+``checkpoints`` option: it uses ``modified`` to refuse a checkpoint that changed after the plan
+was made, and ``simulation`` to re-read a simulation's checkpoints with one listing. It holds
+nothing more because in a role every value of the plan costs time: ansible-core 2.19 and later
+template each value again when the plan is stored, and again when the list is passed to the
+module (about 10 microseconds a value; 9,000 deletions with the reader's fields twice over
+took 1 s more).
 
 "Newest" compares ``created`` as a point in time (offsets honoured, any fraction length), never
 as text. Two checkpoints created at the same instant are ordered by ``id``: the larger id
@@ -206,15 +212,12 @@ def _kept(cp, reason) -> dict:
     }
 
 
-def _delete(cp, reason) -> dict:
-    return {
-        "id": cp["id"],
-        "name": cp.get("name"),
-        "simulation": cp.get("simulation"),
-        "created": cp.get("created"),
-        "modified": cp.get("modified"),
-        "reason": reason,
-    }
+def _deleted(cp, reason) -> dict:
+    return {"id": cp["id"], "name": cp.get("name"), "created": cp.get("created"), "reason": reason}
+
+
+def _delete(cp) -> dict:
+    return {"id": cp["id"], "simulation": cp.get("simulation"), "modified": cp.get("modified")}
 
 
 def _group(checkpoints, scope) -> dict:
@@ -295,12 +298,12 @@ def plan_retention(
     groups = _group(in_scope, scope)
     cutoff = now - age if age is not None else None
 
-    entries = []
+    entries, delete = [], []
     for sim in _sorted_simulations(groups):
-        entry = _retain_one(groups[sim], keep, favorites_count_toward_keep, cutoff)
+        entry, doomed = _retain_one(groups[sim], keep, favorites_count_toward_keep, cutoff)
         entries.append({"simulation": sim, "name": names.get(sim), **entry})
+        delete += (_delete(cp) for cp in doomed)
 
-    delete = [item for entry in entries for item in entry["deleted"]]
     return {
         "kind": "retention",
         "policy": {
@@ -329,7 +332,7 @@ def plan_retention(
     }
 
 
-def _retain_one(checkpoints, keep, favorites_count, cutoff) -> dict:
+def _retain_one(checkpoints, keep, favorites_count, cutoff) -> tuple[dict, list[dict]]:
     complete = _newest_first(cp for cp in checkpoints if cp.get("state") == "COMPLETE")
     favorites = [cp for cp in complete if cp.get("favorite")]
     others = [cp for cp in complete if not cp.get("favorite")]
@@ -358,19 +361,20 @@ def _retain_one(checkpoints, keep, favorites_count, cutoff) -> dict:
 
     # Both lists follow creation time, so favorites sit among the others where they belong.
     kept = [_kept(cp, kept_ids[cp["id"]]) for cp in complete if cp["id"] in kept_ids]
-    deleted = [_delete(cp, drop_reason) for cp in complete if cp["id"] not in kept_ids]
+    doomed = [cp for cp in complete if cp["id"] not in kept_ids]
 
     pending = sum(1 for cp in checkpoints if cp.get("state") == "PENDING")
     already_deleted = sum(1 for cp in checkpoints if cp.get("state") == "DELETED")
-    return {
+    entry = {
         "complete": len(complete),
         "kept": kept,
-        "deleted": deleted,
+        "deleted": [_deleted(cp, drop_reason) for cp in doomed],
         "pending": pending,
         "already_deleted": already_deleted,
         "ignored": len(checkpoints) - len(complete),
         "protected_by_min_age": protected,
     }
+    return entry, doomed
 
 
 # -- cleanup ----------------------------------------------------------------------------------
@@ -490,15 +494,11 @@ def plan_cleanup(
 
     matched = [cp for cp in checkpoints if matches(cp)]
     groups = _group(matched, scope)
-    entries = [
-        {
-            "simulation": sim,
-            "name": names.get(sim),
-            **_clean_one(groups[sim], reason, include_favorites),
-        }
-        for sim in _sorted_simulations(groups)
-    ]
-    delete = [item for entry in entries for item in entry["deleted"]]
+    entries, delete = [], []
+    for sim in _sorted_simulations(groups):
+        entry, doomed = _clean_one(groups[sim], reason, include_favorites)
+        entries.append({"simulation": sim, "name": names.get(sim), **entry})
+        delete += (_delete(cp) for cp in doomed)
     return {
         "kind": "cleanup",
         "policy": {
@@ -524,8 +524,8 @@ def plan_cleanup(
     }
 
 
-def _clean_one(matched, reason, include_favorites) -> dict:
-    kept, deleted, skipped = [], [], []
+def _clean_one(matched, reason, include_favorites) -> tuple[dict, list[dict]]:
+    kept, doomed, skipped = [], [], []
     for cp in _newest_first(matched):
         state = cp.get("state")
         if state == "DELETED":
@@ -535,13 +535,14 @@ def _clean_one(matched, reason, include_favorites) -> dict:
         elif cp.get("favorite") and not include_favorites:
             kept.append(_kept(cp, "favorite (include_favorites is off)"))
         else:
-            deleted.append(_delete(cp, reason))
-    return {
+            doomed.append(cp)
+    entry = {
         "matched": len(matched),
         "kept": kept,
-        "deleted": deleted,
+        "deleted": [_deleted(cp, reason) for cp in doomed],
         "skipped": skipped,
     }
+    return entry, doomed
 
 
 def _skipped(cp, reason) -> dict:

@@ -137,7 +137,7 @@ def test_favorites_can_count_toward_keep():
     )
     assert ids(entry(plan, "sim-a")["kept"]) == ["n5", "f2", "f1"]
     assert ids(plan["delete"]) == ["n4", "n3"]
-    assert plan["delete"][0]["reason"] == (
+    assert entry(plan, "sim-a")["deleted"][0]["reason"] == (
         "older than the newest 1 non-favorites; 2 favorite(s) count toward keep 3"
     )
 
@@ -169,7 +169,7 @@ def test_pending_and_deleted_are_never_touched_nor_counted_toward_keep():
 def test_keep_zero_deletes_every_complete_non_favorite():
     plan = plan_retention(five_with_two_old_favorites(), 0, now=NOW)
     assert ids(plan["delete"]) == ["n5", "n4", "n3"]
-    assert {d["reason"] for d in plan["delete"]} == {"keep is 0"}
+    assert {d["reason"] for d in entry(plan, "sim-a")["deleted"]} == {"keep is 0"}
     assert ids(entry(plan, "sim-a")["kept"]) == ["f2", "f1"]
 
 
@@ -319,9 +319,7 @@ def test_plan_shape_for_a_small_case():
                     {
                         "id": "c1",
                         "name": "Checkpoint c1",
-                        "simulation": "sim-a",
                         "created": day(1),
-                        "modified": "2026-03-05T00:00:00Z",
                         "reason": "older than the newest 1",
                     }
                 ],
@@ -331,16 +329,7 @@ def test_plan_shape_for_a_small_case():
                 "protected_by_min_age": 0,
             }
         ],
-        "delete": [
-            {
-                "id": "c1",
-                "name": "Checkpoint c1",
-                "simulation": "sim-a",
-                "created": day(1),
-                "modified": "2026-03-05T00:00:00Z",
-                "reason": "older than the newest 1",
-            }
-        ],
+        "delete": [{"id": "c1", "simulation": "sim-a", "modified": "2026-03-05T00:00:00Z"}],
         "unresolved": [],
         "totals": {
             "simulations": 1,
@@ -417,6 +406,29 @@ def cleanup_set():
     ]
 
 
+def test_delete_holds_what_air_checkpoint_needs_in_the_per_simulation_order():
+    cps = [
+        *five_with_two_old_favorites(),
+        checkpoint("b1", day(1), sim="sim-b"),
+        checkpoint("b2", day(2), sim="sim-b", modified="2026-03-09T08:00:00Z"),
+    ]
+    for plan in (
+        plan_retention(cps, 1, now=NOW),
+        plan_cleanup(cps, older_than="1h", now=NOW),
+    ):
+        source = {cp["id"]: cp for cp in cps}
+        dropped = [item["id"] for sim in plan["simulations"] for item in sim["deleted"]]
+        assert ids(plan["delete"]) == dropped
+        assert plan["delete"] == [
+            {
+                "id": cid,
+                "simulation": source[cid]["simulation"],
+                "modified": source[cid]["modified"],
+            }
+            for cid in dropped
+        ]
+
+
 def test_cleanup_needs_a_criterion():
     with pytest.raises(RetentionError, match="at least one criterion"):
         plan_cleanup(cleanup_set(), now=NOW)
@@ -427,7 +439,7 @@ def test_cleanup_needs_a_criterion():
 def test_cleanup_glob_matches_whole_name_case_sensitively():
     plan = plan_cleanup(cleanup_set(), name_pattern="nightly-*", now=NOW)
     assert ids(plan["delete"]) == ["n2", "n1", "b1"]
-    assert plan["delete"][0]["reason"] == "name matches 'nightly-*'"
+    assert entry(plan, "sim-a")["deleted"][0]["reason"] == "name matches 'nightly-*'"
 
 
 def test_cleanup_keeps_favorites_unless_asked():
