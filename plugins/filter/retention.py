@@ -11,6 +11,8 @@ Documentation: the ``retention_plan.yml``, ``cleanup_plan.yml``, ``plan_summary.
 
 from __future__ import annotations
 
+import json
+
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
@@ -77,6 +79,50 @@ def _listing(checkpoints):
     if not isinstance(items, list) or not all(_is_plain(item) for item in items):
         return checkpoints
     return items
+
+
+class _Templated(Exception):
+    """Raised inside _stored when a value needs ansible-core's templating after all."""
+
+
+def _stored_value(value):
+    stored = getattr(value, "_non_lazy_copy", None)
+    if stored is not None:
+        value = stored()
+    if isinstance(value, dict):
+        return {_stored_value(key): _stored_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_stored_value(item) for item in value]
+    if type(value) in _PLAIN:
+        return value
+    if isinstance(value, str) and is_trusted_as_template is not None:
+        if is_trusted_as_template(value):
+            raise _Templated()
+        return value
+    raise _Templated()
+
+
+def _stored(value):
+    """A plan or a module result as plain data, when none of it is a template (see _listing).
+
+    The rendering filters read every item of a plan; through ansible-core's lazy containers
+    that took about 0.6 s for 9,000 deletions, and a walk over the stored data takes 0.05 s.
+    """
+    if getattr(value, "_non_lazy_copy", None) is None:
+        return value
+    try:
+        return _stored_value(value)
+    except Exception:  # pylint: disable=broad-exception-caught  # _Templated, or a private API change
+        return _rendered(value)
+
+
+def _rendered(value):
+    """Plain data read through the lazy containers' own access, which templates as it goes."""
+    if isinstance(value, dict):
+        return {key: _rendered(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rendered(item) for item in value]
+    return value
 
 
 def retention_plan(
@@ -207,6 +253,7 @@ def _header(plan) -> str:
 
 
 def plan_summary(plan, detail=False):
+    plan = _stored(plan)
     _check_plan(plan, "plan_summary")
     lines = [_header(plan)]
     for entry in plan["simulations"]:
@@ -234,6 +281,7 @@ def _cell(value) -> str:
 
 
 def plan_markdown(plan, outcome=None):
+    plan, outcome = _stored(plan), _stored(outcome)
     _check_plan(plan, "plan_markdown")
     out = [f"# Checkpoint {plan['kind']} report", "", _header(plan), "", "## Per simulation", ""]
     out.append("| simulation | kept | deleted | ignored or skipped |")
@@ -260,6 +308,19 @@ def plan_markdown(plan, outcome=None):
     return "\n".join(out) + "\n"
 
 
+def plan_report(plan, outcome=None, check_mode=False, results=None):
+    """The JSON report: the plan, the outcome, and the items the module did not change."""
+    plan, outcome, results = _stored(plan), _stored(outcome), _stored(results)
+    _check_plan(plan, "plan_report")
+    report = {
+        "check_mode": _flag(check_mode, "check_mode"),
+        "plan": plan,
+        "outcome": outcome or {},
+        "problems": [item for item in results or () if item.get("status") not in ("changed", "ok")],
+    }
+    return json.dumps(report, indent=4) + "\n"
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -267,4 +328,5 @@ class FilterModule:
             "cleanup_plan": cleanup_plan,
             "plan_summary": plan_summary,
             "plan_markdown": plan_markdown,
+            "plan_report": plan_report,
         }

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
@@ -39,7 +41,13 @@ CHECKPOINTS = [
 
 
 def test_the_collection_exposes_four_filters():
-    assert sorted(FILTERS) == ["cleanup_plan", "plan_markdown", "plan_summary", "retention_plan"]
+    assert sorted(FILTERS) == [
+        "cleanup_plan",
+        "plan_markdown",
+        "plan_report",
+        "plan_summary",
+        "retention_plan",
+    ]
 
 
 def test_retention_plan_accepts_command_line_text():
@@ -119,8 +127,34 @@ def test_plan_markdown_lists_deletions_and_outcome_and_escapes_cells():
     assert text.endswith("## Outcome\n\n- deleted: 3\n- failed: 0\n")
 
 
+def test_plan_report_holds_the_plan_the_outcome_and_only_the_problem_items():
+    plan = FILTERS["retention_plan"](CHECKPOINTS, 0, now=NOW)
+    results = [
+        {"id": "a4", "name": "cp a4", "status": "changed", "msg": "deleted"},
+        {"id": "a3", "name": "cp a3", "status": "skipped", "msg": "changed since it was listed"},
+        {"id": "a1", "name": "cp a1", "status": "ok", "msg": "already DELETED"},
+        {"id": "b1", "name": "nightly|1", "status": "failed", "msg": "503"},
+    ]
+    outcome = {"changed": 1, "ok": 1, "skipped": 1, "failed": 1, "total": 4}
+    text = FILTERS["plan_report"](plan, outcome, check_mode="false", results=results)
+    assert text.endswith("}\n")
+    assert text.startswith('{\n    "check_mode": false,\n    "plan": {\n')
+    assert json.loads(text) == {
+        "check_mode": False,
+        "plan": plan,
+        "outcome": outcome,
+        "problems": [results[1], results[3]],
+    }
+
+
+def test_plan_report_in_check_mode_has_no_outcome_and_no_problems():
+    plan = FILTERS["retention_plan"](CHECKPOINTS, 1, now=NOW)
+    report = json.loads(FILTERS["plan_report"](plan, {}, check_mode=True))
+    assert report == {"check_mode": True, "plan": plan, "outcome": {}, "problems": []}
+
+
 def test_rendering_filters_refuse_something_that_is_not_a_plan():
-    for name in ("plan_summary", "plan_markdown"):
+    for name in ("plan_summary", "plan_markdown", "plan_report"):
         with pytest.raises(AnsibleFilterError, match="expects a plan"):
             FILTERS[name]({"checkpoints": []})
 
@@ -206,3 +240,28 @@ def test_templates_in_a_hand_written_listing_are_rendered_before_planning():
     )
     kept = {item["id"]: item["name"] for entry in plan["simulations"] for item in entry["kept"]}
     assert kept["a4"] == "renamed by a template"
+
+
+@needs_lazy_templating
+def test_reports_of_a_plan_held_in_a_variable_match_the_plain_plan():
+    plan = FILTERS["retention_plan"](CHECKPOINTS, 1, now=NOW)
+    outcome = {"changed": 2, "failed": 0}
+    for call, expected in (
+        ("plan_summary(detail=true)", FILTERS["plan_summary"](plan, detail=True)),
+        ("plan_markdown(outcome)", FILTERS["plan_markdown"](plan, outcome)),
+        ("plan_report(outcome, check_mode=true)", FILTERS["plan_report"](plan, outcome, True)),
+    ):
+        text = render(f"{{{{ plan | nvair.air.{call} }}}}", plan=plan, outcome=outcome)
+        assert text == expected
+
+
+@needs_lazy_templating
+def test_templates_in_a_hand_written_plan_are_rendered_in_the_reports():
+    plan = FILTERS["retention_plan"](CHECKPOINTS, 1, now=NOW)
+    plan["simulations"][0]["deleted"][0]["reason"] = trust_as_template("{{ why }}")
+    markdown = render("{{ plan | nvair.air.plan_markdown }}", plan=plan, why="told by a template")
+    report = render("{{ plan | nvair.air.plan_report }}", plan=plan, why="told by a template")
+    assert "| told by a template |" in markdown
+    assert json.loads(report)["plan"]["simulations"][0]["deleted"][0]["reason"] == (
+        "told by a template"
+    )
