@@ -377,8 +377,9 @@ def reread_batches(items, size=None):
     An item that names its simulation (as air_checkpoint_info's results and the retention
     plans do) is re-read from one listing of that simulation's COMPLETE checkpoints, taken
     just before the batch's items are acted on: one request per batch instead of one GET per
-    item. A batch holds at most `size` items, so no item acts on a listing older than the time
-    `size` items take. Items without a simulation are read one by one.
+    item. A batch holds at most `size` items; run_many reads the next batch while one runs, so
+    no item acts on a listing older than the time two batches take. Items without a simulation
+    are read one by one.
     """
     size = size or REREAD_BATCH
     by_simulation: dict = {}
@@ -428,9 +429,9 @@ def run_many(client, items, desired, concurrency=DEFAULT_CONCURRENCY, waiter=Non
     entries stay small ({id, name, status, msg} plus `failure` for API errors) so ten thousand
     items make a modest result.
 
-    Batches are re-read in turn by this thread while the pool acts on the items already read.
-    A slot is taken per item and per listing, so at most `concurrency` requests are in flight,
-    and an item is checked against a listing taken shortly before its own request.
+    The pool re-reads each batch while the items of the batch before it run. A slot is taken
+    per item and per listing, so at most `concurrency` requests are in flight, and an item is
+    checked against a listing taken at most two batches before its own request.
     """
     waiter = waiter or Waiter()
     concurrency = max(1, concurrency)
@@ -472,16 +473,28 @@ def run_many(client, items, desired, concurrency=DEFAULT_CONCURRENCY, waiter=Non
     def finished(_future):
         slots.release()
 
+    def submit(pool, function, *args):
+        # Listings and items alike take a slot: concurrency bounds every request in flight.
+        slots.acquire()
+        future = pool.submit(function, *args)
+        future.add_done_callback(finished)
+        return future
+
+    def listing_of(batch):
+        return {} if stop.is_set() else reread(client, batch)
+
+    batches = reread_batches(items)
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         futures = []
-        for batch in reread_batches(items):
-            # The listing takes a slot too: concurrency bounds every request in flight.
-            with slots:
-                listed = {} if stop.is_set() else reread(client, batch)
+        # The next batch is re-read while this one's items run, so the pool does not stand idle
+        # for a listing's round trip; no item acts on a listing older than two batches.
+        upcoming = submit(pool, listing_of, batches[0]) if batches else None
+        for index, batch in enumerate(batches):
+            listed = upcoming.result()
+            if index + 1 < len(batches):
+                upcoming = submit(pool, listing_of, batches[index + 1])
             for position, item in batch.entries:
-                slots.acquire()
-                future = pool.submit(work, item, listed.get(item.id.lower()))
-                future.add_done_callback(finished)
+                future = submit(pool, work, item, listed.get(item.id.lower()))
                 futures.append((position, future))
         for position, future in futures:
             done[position] = future.result()

@@ -114,7 +114,7 @@ notes:
     C(PENDING) checkpoint is allowed; an empty name is allowed; deleting a checkpoint that is not
     C(COMPLETE) is refused with HTTP 400. The module reads the checkpoint before it deletes, so it
     only sends a DELETE for a C(COMPLETE) one. The API cannot delete on condition, so a change
-    made between that read and the DELETE (one batch's worth of requests at most in the list
+    made between that read and the DELETE (at most two batches' worth of requests in the list
     form) is not seen. When a retried DELETE is refused with 400, the
     module reads the checkpoint again and counts it as deleted if it is C(DELETED) by then."
 extends_documentation_fragment:
