@@ -280,11 +280,19 @@ def _cell(value) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def plan_markdown(plan, outcome=None):
+def plan_markdown(plan, outcome=None, check_mode=False):
     plan, outcome = _stored(plan), _stored(outcome)
     _check_plan(plan, "plan_markdown")
-    out = [f"# Checkpoint {plan['kind']} report", "", _header(plan), "", "## Per simulation", ""]
-    out.append("| simulation | kept | deleted | ignored or skipped |")
+    check_mode = _flag(check_mode, "check_mode")
+    title = f"# Checkpoint {plan['kind']} report"
+    # A report read on its own must not claim deletions that a dry run or a stopped run never
+    # made: only an outcome says the plan was applied.
+    applied = isinstance(outcome, dict) and bool(outcome) and not check_mode
+    if check_mode:
+        title += " (check mode: nothing was deleted)"
+    out = [title, "", _header(plan), "", "## Per simulation", ""]
+    deleted = "deleted" if applied else "to delete"
+    out.append(f"| simulation | kept | {deleted} | ignored or skipped |")
     out.append("|---|---:|---:|---:|")
     for entry in plan["simulations"]:
         other = entry.get("ignored", len(entry.get("skipped", ())))
@@ -295,7 +303,8 @@ def plan_markdown(plan, outcome=None):
     out += ["", "## Totals", ""]
     out += [f"- {key}: {value}" for key, value in plan["totals"].items()]
     if plan["delete"]:
-        out += ["", "## Deleted", "", "| simulation | checkpoint | name | created | why |"]
+        heading = "## Deleted" if applied else "## To delete"
+        out += ["", heading, "", "| simulation | checkpoint | name | created | why |"]
         out.append("|---|---|---|---|---|")
         for entry in plan["simulations"]:
             sim = _simulation_label(entry, short=True)

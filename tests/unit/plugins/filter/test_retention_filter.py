@@ -127,6 +127,27 @@ def test_plan_markdown_lists_deletions_and_outcome_and_escapes_cells():
     assert text.endswith("## Outcome\n\n- deleted: 3\n- failed: 0\n")
 
 
+def test_plan_markdown_says_deleted_only_once_the_plan_was_applied():
+    plan = FILTERS["retention_plan"](CHECKPOINTS, 0, now=NOW)
+    outcome = {"changed": 3, "failed": 0}
+
+    planned = FILTERS["plan_markdown"](plan)
+    applied = FILTERS["plan_markdown"](plan, outcome)
+    dry_run = FILTERS["plan_markdown"](plan, outcome, check_mode=True)
+
+    assert "## To delete\n" in planned and "## Deleted" not in planned
+    assert "| simulation | kept | to delete | ignored or skipped |" in planned
+    assert "## Deleted\n" in applied and "## To delete" not in applied
+    assert dry_run.startswith("# Checkpoint retention report (check mode: nothing was deleted)\n")
+    assert "## To delete\n" in dry_run and "## Deleted" not in dry_run
+
+
+def test_plan_markdown_refuses_a_check_mode_that_is_not_a_boolean():
+    plan = FILTERS["retention_plan"](CHECKPOINTS, 0, now=NOW)
+    with pytest.raises(AnsibleFilterError, match="check_mode"):
+        FILTERS["plan_markdown"](plan, None, check_mode="perhaps")
+
+
 def test_plan_report_holds_the_plan_the_outcome_and_only_the_problem_items():
     plan = FILTERS["retention_plan"](CHECKPOINTS, 0, now=NOW)
     results = [
