@@ -19,20 +19,11 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
-
-def find_harness():
-    here = os.path.abspath(os.getcwd())
-    while True:
-        path = os.path.join(here, "tests", "emulator", "harness.py")
-        if os.path.isfile(path):
-            return os.path.dirname(path)
-        if os.path.dirname(here) == here:
-            raise SystemExit("FAIL: cannot find tests/emulator/harness.py")
-        here = os.path.dirname(here)
-
-
-sys.path.insert(0, find_harness())
-from harness import EmulatorProcess  # pylint: disable=wrong-import-position
+# The shared setup target (needs/target/setup_emulator_harness) finds tests/emulator.
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "setup_emulator_harness")
+)
+from emulator_harness import EmulatorProcess  # pylint: disable=wrong-import-position
 
 KEEP = 3
 TOKEN = "nvapi-reliability-" + secrets.token_hex(24)

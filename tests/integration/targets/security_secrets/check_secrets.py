@@ -17,26 +17,11 @@ import subprocess
 import sys
 import tempfile
 
-
-def find_harness():
-    here = os.path.abspath(os.getcwd())
-    candidates = [here]
-    while os.path.dirname(here) != here:
-        here = os.path.dirname(here)
-        candidates.append(here)
-    for directory in candidates:
-        path = os.path.join(directory, "tests", "emulator", "harness.py")
-        if os.path.isfile(path):
-            return os.path.dirname(path)
-    for directory in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep):
-        path = os.path.join(directory, "ansible_collections", "nvair", "air", "tests", "emulator")
-        if os.path.isfile(os.path.join(path, "harness.py")):
-            return path
-    raise SystemExit("FAIL: cannot find tests/emulator/harness.py")
-
-
-sys.path.insert(0, find_harness())
-from harness import EmulatorProcess  # pylint: disable=wrong-import-position
+# The shared setup target (needs/target/setup_emulator_harness) finds tests/emulator.
+sys.path.insert(
+    0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "setup_emulator_harness")
+)
+from emulator_harness import EmulatorProcess  # pylint: disable=wrong-import-position
 
 # Long and distinctive, so a partial echo (a prefix, a suffix) is still found.
 TOKEN = "nvapi-LEAKCANARY-" + secrets.token_hex(32)
