@@ -766,23 +766,38 @@ def test_list_form_of_a_thousand_items_processes_each_once(http, client, waiter)
     assert {cp["state"] for cp in store.values()} == {"DELETED"}
 
 
+class InFlight:
+    """Wraps mocked answers to record the most requests the mock served at the same time."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.now = self.highest = 0
+
+    def counted(self, answer):
+        def callback(request):
+            with self.lock:
+                self.now += 1
+                self.highest = max(self.highest, self.now)
+            # Give other workers the chance to overlap with this request.
+            threading.Event().wait(0.002)
+            with self.lock:
+                self.now -= 1
+            return answer(request)
+
+        return callback
+
+
 @pytest.mark.parametrize("concurrency", [1, 4])
 def test_list_form_never_has_more_requests_in_flight_than_concurrency(http, client, concurrency):
-    lock = threading.Lock()
-    in_flight = [0, 0]  # now, highest seen
+    in_flight = InFlight()
 
     def read(request):
-        with lock:
-            in_flight[0] += 1
-            in_flight[1] = max(in_flight)
-        # Give other workers the chance to overlap with this request.
-        threading.Event().wait(0.002)
-        with lock:
-            in_flight[0] -= 1
         cid = request.url.rstrip("/").rsplit("/", 1)[1]
         return 200, {}, json.dumps(checkpoint(cid, state="DELETED"))
 
-    http.add_callback(responses.GET, re.compile(re.escape(LIST_URL) + r".+"), callback=read)
+    http.add_callback(
+        responses.GET, re.compile(re.escape(LIST_URL) + r".+"), callback=in_flight.counted(read)
+    )
     ids = [f"cccccccc-0000-4000-8000-{n:012d}" for n in range(40)]
 
     report = actions.run_many(
@@ -790,7 +805,7 @@ def test_list_form_never_has_more_requests_in_flight_than_concurrency(http, clie
     )
 
     assert report["summary"]["ok"] == 40
-    assert 1 <= in_flight[1] <= concurrency
+    assert 1 <= in_flight.highest <= concurrency
 
 
 def test_summary_msg_counts_every_status():
@@ -948,30 +963,17 @@ def test_a_simulation_with_more_items_than_a_batch_is_listed_once_per_batch(
 
 @pytest.mark.parametrize("concurrency", [1, 3])
 def test_rereading_listings_count_against_concurrency(http, client, concurrency):
-    lock = threading.Lock()
-    in_flight = [0, 0]  # now, highest seen
+    in_flight = InFlight()
     ids = [f"ffffffff-0000-4000-8000-{n:012d}" for n in range(30)]
-
-    def counted(answer):
-        def callback(request):
-            with lock:
-                in_flight[0] += 1
-                in_flight[1] = max(in_flight)
-            threading.Event().wait(0.002)
-            with lock:
-                in_flight[0] -= 1
-            return answer(request)
-
-        return callback
 
     def listing(request):
         return 200, {}, json.dumps(page(*(checkpoint(c) for c in ids)))
 
-    http.add_callback(responses.GET, LIST_URL, callback=counted(listing))
+    http.add_callback(responses.GET, LIST_URL, callback=in_flight.counted(listing))
     http.add_callback(
         responses.DELETE,
         re.compile(re.escape(LIST_URL) + r".+"),
-        callback=counted(lambda request: (204, {}, "")),
+        callback=in_flight.counted(lambda request: (204, {}, "")),
     )
     # Two simulations, so a listing is taken while the first one's deletions are running.
     items = valid_items([planned(c, SIM if n < 15 else SIM2) for n, c in enumerate(ids)])
@@ -979,4 +981,4 @@ def test_rereading_listings_count_against_concurrency(http, client, concurrency)
     report = actions.run_many(client, items, actions.Desired(state="absent"), concurrency)
 
     assert report["summary"]["changed"] == 30
-    assert 1 <= in_flight[1] <= concurrency
+    assert 1 <= in_flight.highest <= concurrency
