@@ -48,6 +48,17 @@ private_workdir() {
     echo "$dir"
 }
 
+# use_private_workdir PREFIX: sets workdir to a new private directory, and traps so that on any
+# exit the emulator (scripts/lib/emulator.sh) is stopped and the directory removed. Call it
+# directly, not in $(...): the traps and the variable belong to the calling script.
+use_private_workdir() {
+    # shellcheck disable=SC2034  # used by the scripts that call this function
+    workdir="$(private_workdir "$1")" || return 1
+    trap 'stop_emulator; rm -rf "$workdir"' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
 # report_check REPORT_JSON CHECK_MODE: the retention report says the run went as expected.
 # CHECK_MODE=true: a plan with deletions and no outcome; false: every planned deletion done.
 report_check() {

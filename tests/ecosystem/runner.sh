@@ -30,15 +30,7 @@ source "$REPO_ROOT/scripts/lib/emulator.sh"
 source "$REPO_ROOT/tests/ecosystem/lib.sh"
 
 VENV="$(ensure_venv tools 3.13 "$REQUIREMENTS_DIR/tools.txt")"
-workdir="$(private_workdir nvair-runner)"
-# shellcheck disable=SC2317,SC2329  # runs from the EXIT trap
-cleanup() {
-    stop_emulator
-    rm -rf "$workdir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+use_private_workdir nvair-runner
 umask 077
 
 # AWX installs a project's collections into a path of its own; here, the built tarball.
